@@ -1,0 +1,30 @@
+//! The command line: clap definitions and dispatch to `commands::*`.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+
+/// ndtms-stats: NDTMS provider extracts to safe official statistics.
+#[derive(Debug, Parser)]
+#[command(name = "ndtms-stats", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands, in the order the data go.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a synthetic universe of agencies and provider extracts.
+    Synth(commands::synth::SynthArgs),
+    /// Validate provider extracts and load them into the warehouse.
+    Load(commands::load::LoadArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Synth(args) => commands::synth::run(&args),
+        Command::Load(args) => commands::load::run(&args),
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand (as xsv does): each has its clap `Args` and a `run`.
+
+pub mod load;
+pub mod synth;

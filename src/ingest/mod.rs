@@ -1,0 +1,172 @@
+//! Ingest: from a provider extract file to checked warehouse records.
+//!
+//! The way a file goes: name (`<AGNCY>_<YYYY-MM>.csv`) and agency checks,
+//! structural scan (encoding, ragged rows, oversized fields), header set,
+//! polars parse (all text), the AGNCY of every row, row validation, episode
+//! grouping, consent, attributor pseudonymisation. A file that fails any
+//! whole-file rule is rejected with a [`Rejection`] naming the reason; row
+//! problems become errors and warnings that set the load and data-quality
+//! percentages.
+
+pub mod agencies;
+pub mod attributor;
+pub mod fixtures;
+pub mod messages;
+pub mod read;
+pub mod records;
+pub mod scan;
+pub mod submission;
+pub mod validate;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use agencies::{Agencies, Agency};
+pub use attributor::AttributorKey;
+pub use messages::MessageSummary;
+pub use records::FileRecords;
+pub use submission::{ReportingPeriod, SubmissionName};
+
+use crate::geography::Geography;
+use crate::schema::{Role, Schema};
+use messages::Tally;
+use validate::{validate_row, FileContext};
+
+/// Why a whole file was rejected. Messages name rows and headers, never values of personal fields.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("{0}")]
+    Name(String),
+    #[error("agency `{0}` is not in agencies.csv")]
+    UnknownAgency(String),
+    #[error("{0}")]
+    Structure(String),
+    #[error("header set differs from the {dataset} schema: {detail}")]
+    Header { dataset: String, detail: String },
+    #[error("AGNCY differs from the agency in the file name ({agency}) on row(s) {rows}")]
+    AgencyMismatch { agency: String, rows: String },
+    #[error("could not parse the file: {0}")]
+    Parse(String),
+}
+
+/// A file that passed the whole-file rules, with its row outcome.
+#[derive(Debug)]
+pub struct ValidatedFile {
+    pub name: SubmissionName,
+    pub rows_total: u64,
+    /// Rows without errors.
+    pub rows_loaded: u64,
+    /// Rows with neither errors nor warnings.
+    pub rows_clean: u64,
+    pub messages: Vec<MessageSummary>,
+    pub records: FileRecords,
+}
+
+impl ValidatedFile {
+    /// Load % = rows without errors / rows (None for a header-only file).
+    pub fn load_pct(&self) -> Option<f64> {
+        pct(self.rows_loaded, self.rows_total)
+    }
+    /// DQ % = rows with neither errors nor warnings / rows.
+    pub fn dq_pct(&self) -> Option<f64> {
+        pct(self.rows_clean, self.rows_total)
+    }
+}
+
+fn pct(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
+}
+
+/// Everything validation needs besides the file.
+pub struct IngestContext<'a> {
+    pub schema: &'a Schema,
+    pub geography: &'a Geography,
+    pub agencies: &'a Agencies,
+    pub key: &'a AttributorKey,
+}
+
+/// Validates one file's bytes; `file_name` is the path whose name carries agency and month.
+pub fn validate_file(ctx: &IngestContext<'_>, file_name: &std::path::Path, bytes: Vec<u8>) -> Result<ValidatedFile, Rejection> {
+    let name = SubmissionName::parse(file_name).map_err(Rejection::Name)?;
+    let agency = ctx.agencies.get(&name.agency).ok_or_else(|| Rejection::UnknownAgency(name.agency.clone()))?;
+    let body = scan::strip_bom(&bytes);
+    let structure = scan::scan(body).map_err(|e| Rejection::Structure(e.to_string()))?;
+    let positions = header_positions(ctx.schema, &structure.header)?;
+    let body = body.to_vec();
+    drop(bytes);
+    let columns = read::TextColumns::parse(body, &structure.header).map_err(Rejection::Parse)?;
+    if columns.n_rows != structure.data_rows {
+        return Err(Rejection::Parse(format!(
+            "parser found {} rows where the scan found {}",
+            columns.n_rows, structure.data_rows
+        )));
+    }
+    let mut cols: Vec<Vec<Option<&str>>> = Vec::with_capacity(positions.len());
+    for &p in &positions {
+        cols.push(columns.column(p).map_err(Rejection::Parse)?);
+    }
+    let agency_i = ctx.schema.role(Role::Agency);
+    let mismatched: Vec<usize> = (0..columns.n_rows)
+        .filter(|&r| cols[agency_i][r].is_some_and(|a| a != name.agency))
+        .map(validate::file_row)
+        .collect();
+    if !mismatched.is_empty() {
+        return Err(Rejection::AgencyMismatch { agency: name.agency.clone(), rows: row_list(&mismatched) });
+    }
+    let fctx = FileContext {
+        schema: ctx.schema,
+        geography: ctx.geography,
+        adult_dataset: agency.is_adult(),
+        period: name.period(),
+    };
+    let mut tally = Tally::default();
+    let mut rows: Vec<_> = (0..columns.n_rows).map(|r| validate_row(&fctx, &cols, r, &mut tally)).collect();
+    let records = records::build_records(ctx.schema, ctx.key, &cols, &mut rows, &mut tally);
+    let rows_total = rows.len() as u64;
+    let rows_loaded = rows.iter().filter(|r| !r.error).count() as u64;
+    let rows_clean = rows.iter().filter(|r| !r.error && !r.warning).count() as u64;
+    Ok(ValidatedFile { name, rows_total, rows_loaded, rows_clean, messages: tally.into_summaries(), records })
+}
+
+/// Maps schema field i to its column in the file; any missing, extra or duplicated header rejects the file.
+fn header_positions(schema: &Schema, header: &[String]) -> Result<Vec<usize>, Rejection> {
+    let expected: BTreeSet<&str> = schema.fields.iter().map(|f| f.code.as_str()).collect();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for h in header {
+        *seen.entry(h.as_str()).or_default() += 1;
+    }
+    let missing: Vec<&str> = expected.iter().copied().filter(|c| !seen.contains_key(c)).collect();
+    let extra: Vec<&str> = seen.keys().copied().filter(|h| !expected.contains(h)).collect();
+    let duplicated: Vec<&str> = seen.iter().filter(|(_, &n)| n > 1).map(|(h, _)| *h).collect();
+    if !missing.is_empty() || !extra.is_empty() || !duplicated.is_empty() {
+        let mut parts = Vec::new();
+        let show = |v: &[&str]| v.iter().map(|h| if h.is_empty() { "(blank)".to_string() } else { h.to_string() }).collect::<Vec<_>>().join(", ");
+        if !missing.is_empty() {
+            parts.push(format!("missing {}", show(&missing)));
+        }
+        if !extra.is_empty() {
+            parts.push(format!("unexpected {}", show(&extra)));
+        }
+        if !duplicated.is_empty() {
+            parts.push(format!("duplicated {}", show(&duplicated)));
+        }
+        return Err(Rejection::Header { dataset: schema.dataset.clone(), detail: parts.join("; ") });
+    }
+    Ok(schema
+        .fields
+        .iter()
+        .map(|f| header.iter().position(|h| *h == f.code).expect("header set checked"))
+        .collect())
+}
+
+/// "2, 5, 9" (at most ten, then "and N more").
+fn row_list(rows: &[usize]) -> String {
+    let shown: Vec<String> = rows.iter().take(10).map(|r| r.to_string()).collect();
+    if rows.len() > 10 {
+        format!("{} and {} more", shown.join(", "), rows.len() - 10)
+    } else {
+        shown.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests;

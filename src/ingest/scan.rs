@@ -1,0 +1,227 @@
+//! Structural checks on a provider file before it is parsed: encoding, the
+//! header row, ragged rows and oversized fields. Each failure rejects the
+//! whole file with the row (1 = header) and field it was found at.
+//!
+//! The scan is one pass over the bytes with RFC 4180 quoting, so the row
+//! numbers it reports are record numbers, not line numbers, when a quoted
+//! field spans lines.
+
+/// Longest field accepted, in bytes; anything longer rejects the file.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
+/// Why a file's structure is unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StructureError {
+    Empty,
+    Encoding { row: usize, byte_offset: usize },
+    Ragged { row: usize, found: usize, expected: usize },
+    FieldTooLong { row: usize, field: String, bytes: usize },
+    UnclosedQuote { row: usize },
+}
+
+impl std::fmt::Display for StructureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StructureError::Empty => write!(f, "the file is empty (not even a header row)"),
+            StructureError::Encoding { row, byte_offset } => {
+                write!(f, "row {row}: not valid UTF-8 (byte offset {byte_offset}); files must be UTF-8")
+            }
+            StructureError::Ragged { row, found, expected } => {
+                write!(f, "row {row}: {found} fields where the header has {expected}")
+            }
+            StructureError::FieldTooLong { row, field, bytes } => {
+                write!(f, "row {row}, field {field}: {bytes} bytes, over the {MAX_FIELD_BYTES}-byte limit")
+            }
+            StructureError::UnclosedQuote { row } => write!(f, "row {row}: a quoted field is never closed"),
+        }
+    }
+}
+
+/// What the scan learned: the header names and the number of data rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Structure {
+    pub header: Vec<String>,
+    pub data_rows: usize,
+}
+
+/// Strips a UTF-8 byte-order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes)
+}
+
+/// Checks encoding and structure of the whole file (BOM already stripped).
+pub fn scan(bytes: &[u8]) -> Result<Structure, StructureError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let offset = e.valid_up_to();
+        let row = 1 + count_records_until(&bytes[..offset]);
+        return Err(StructureError::Encoding { row, byte_offset: offset });
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(StructureError::Empty);
+    }
+    let mut header: Vec<String> = Vec::new();
+    let mut field = Vec::<u8>::new();
+    let mut fields_in_row = 0usize;
+    let mut field_len = 0usize;
+    let mut row = 1usize;
+    let mut in_quotes = false;
+    let mut i = 0usize;
+    let n = bytes.len();
+    let mut row_has_content = false;
+    let mut data_rows = 0usize;
+    while i < n {
+        let b = bytes[i];
+        if in_quotes {
+            if b == b'"' {
+                if i + 1 < n && bytes[i + 1] == b'"' {
+                    if row == 1 {
+                        field.push(b'"');
+                    }
+                    field_len += 1;
+                    i += 2;
+                    continue;
+                }
+                in_quotes = false;
+            } else {
+                if row == 1 {
+                    field.push(b);
+                }
+                field_len += 1;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_quotes = true;
+                row_has_content = true;
+            }
+            b',' | b'\n' => {
+                check_len(row, fields_in_row, field_len, &header)?;
+                if row == 1 {
+                    header.push(String::from_utf8_lossy(&field).trim().to_string());
+                    field.clear();
+                }
+                fields_in_row += 1;
+                field_len = 0;
+                if b == b'\n' {
+                    if row_has_content || fields_in_row > 1 {
+                        finish_row(row, fields_in_row, &header)?;
+                        if row > 1 {
+                            data_rows += 1;
+                        }
+                        row += 1;
+                    }
+                    fields_in_row = 0;
+                    row_has_content = false;
+                } else {
+                    row_has_content = true;
+                }
+            }
+            b'\r' => {}
+            _ => {
+                if row == 1 {
+                    field.push(b);
+                }
+                field_len += 1;
+                row_has_content = true;
+            }
+        }
+        i += 1;
+    }
+    if in_quotes {
+        return Err(StructureError::UnclosedQuote { row });
+    }
+    if row_has_content || fields_in_row > 0 {
+        check_len(row, fields_in_row, field_len, &header)?;
+        if row == 1 {
+            header.push(String::from_utf8_lossy(&field).trim().to_string());
+        }
+        fields_in_row += 1;
+        finish_row(row, fields_in_row, &header)?;
+        if row > 1 {
+            data_rows += 1;
+        }
+    }
+    Ok(Structure { header, data_rows })
+}
+
+fn check_len(row: usize, index: usize, len: usize, header: &[String]) -> Result<(), StructureError> {
+    if len > MAX_FIELD_BYTES {
+        let field = header.get(index).cloned().unwrap_or_else(|| format!("#{}", index + 1));
+        return Err(StructureError::FieldTooLong { row, field, bytes: len });
+    }
+    Ok(())
+}
+
+fn finish_row(row: usize, fields: usize, header: &[String]) -> Result<(), StructureError> {
+    if row > 1 && fields != header.len() {
+        return Err(StructureError::Ragged { row, found: fields, expected: header.len() });
+    }
+    Ok(())
+}
+
+/// Records (newlines outside quotes) in a prefix, for locating an encoding error.
+fn count_records_until(bytes: &[u8]) -> usize {
+    let mut in_quotes = false;
+    bytes.iter().fold(0, |rows, &b| match b {
+        b'"' => {
+            in_quotes = !in_quotes;
+            rows
+        }
+        b'\n' if !in_quotes => rows + 1,
+        _ => rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_rows_and_reads_header() {
+        let s = scan(b"A,B,C\r\n1,2,3\r\n4,\"x,\"\"y\"\"\nz\",6\n").unwrap();
+        assert_eq!(s.header, vec!["A", "B", "C"]);
+        assert_eq!(s.data_rows, 2);
+    }
+
+    #[test]
+    fn header_only_is_zero_rows_and_empty_is_rejected() {
+        assert_eq!(scan(b"A,B\n").unwrap().data_rows, 0);
+        assert_eq!(scan(b"A,B").unwrap().data_rows, 0);
+        assert_eq!(scan(b"").unwrap_err(), StructureError::Empty);
+    }
+
+    #[test]
+    fn ragged_rows_name_the_row() {
+        assert_eq!(scan(b"A,B\n1,2\n1,2,3\n").unwrap_err(), StructureError::Ragged { row: 3, found: 3, expected: 2 });
+        assert_eq!(scan(b"A,B\n1\n").unwrap_err(), StructureError::Ragged { row: 2, found: 1, expected: 2 });
+    }
+
+    #[test]
+    fn bad_utf8_names_the_row() {
+        let err = scan(b"A,B\n1,2\n\xff,3\n").unwrap_err();
+        assert_eq!(err, StructureError::Encoding { row: 3, byte_offset: 8 });
+    }
+
+    #[test]
+    fn huge_field_names_row_and_field() {
+        let mut data = b"A,B\n1,".to_vec();
+        data.extend(std::iter::repeat(b'x').take(MAX_FIELD_BYTES + 1));
+        data.push(b'\n');
+        match scan(&data).unwrap_err() {
+            StructureError::FieldTooLong { row, field, .. } => assert_eq!((row, field.as_str()), (2, "B")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unclosed_quote_is_rejected() {
+        assert_eq!(scan(b"A,B\n1,\"2\n").unwrap_err(), StructureError::UnclosedQuote { row: 2 });
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        assert_eq!(strip_bom(b"\xEF\xBB\xBFA"), b"A");
+    }
+}

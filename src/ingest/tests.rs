@@ -1,0 +1,238 @@
+//! One test per rule of the extract format: every whole-file rejection, row
+//! error and warning, consent discard and placeholder attributors.
+
+use super::*;
+use crate::schema::Severity;
+use std::path::Path;
+
+use super::fixtures::{file, header, row, AGENCIES, BASE};
+
+fn run(name: &str, bytes: Vec<u8>) -> Result<ValidatedFile, Rejection> {
+    let schema = Schema::builtin();
+    let geography = Geography::embedded();
+    let agencies = Agencies::parse(AGENCIES, Path::new("agencies.csv")).unwrap();
+    let key = AttributorKey::from_text("test key for unit tests only", "test").unwrap();
+    let ctx = IngestContext { schema: &schema, geography: &geography, agencies: &agencies, key: &key };
+    validate_file(&ctx, Path::new(name), bytes)
+}
+
+fn ok(rows: &[String]) -> ValidatedFile {
+    run("N0001_2025-03.csv", file(rows)).expect("file accepted")
+}
+
+fn has(v: &ValidatedFile, sev: Severity, code: &str, field: &str) -> bool {
+    v.messages.iter().any(|m| m.severity == sev && m.code == code && m.field == field)
+}
+
+#[test]
+fn clean_row_loads_fully() {
+    let v = ok(&[row(&[])]);
+    assert_eq!((v.rows_total, v.rows_loaded, v.rows_clean), (1, 1, 1));
+    assert_eq!(v.load_pct(), Some(100.0));
+    assert_eq!(v.records.episodes.len(), 1);
+    assert_eq!(v.records.interventions.len(), 1);
+    assert_eq!(v.records.tops.len(), 1);
+    let e = &v.records.episodes[0];
+    assert!(e.person_key.is_some());
+    assert_eq!((e.year_of_birth, e.age_at_referral, e.age_at_triage), (Some(1980), Some(44), Some(44)));
+    assert_eq!(v.records.interventions[0].age_at_modst, Some(44));
+}
+
+#[test]
+fn header_only_file_is_valid() {
+    let v = ok(&[]);
+    assert_eq!(v.rows_total, 0);
+    assert_eq!(v.load_pct(), None);
+}
+
+#[test]
+fn header_problems_reject_the_file_naming_every_header() {
+    let missing = header().replace(",QUALLIFE", "");
+    let bytes = format!("{missing}\n").into_bytes();
+    let err = run("N0001_2025-03.csv", bytes).unwrap_err().to_string();
+    assert!(err.contains("missing QUALLIFE"), "{err}");
+    let extra = format!("{},SHOESIZE\n", header()).into_bytes();
+    let err = run("N0001_2025-03.csv", extra).unwrap_err().to_string();
+    assert!(err.contains("unexpected SHOESIZE"), "{err}");
+    let dup = format!("{},PC,SEX\n", header()).into_bytes();
+    let err = run("N0001_2025-03.csv", dup).unwrap_err().to_string();
+    assert!(err.contains("duplicated PC, SEX"), "{err}");
+}
+
+#[test]
+fn header_order_does_not_matter() {
+    let mut fields: Vec<&str> = BASE.iter().map(|(k, _)| *k).collect();
+    fields.swap(0, 38);
+    let mut values: Vec<&str> = BASE.iter().map(|(_, v)| *v).collect();
+    values.swap(0, 38);
+    let bytes = format!("{}\n{}\n", fields.join(","), values.join(",")).into_bytes();
+    let v = run("N0001_2025-03.csv", bytes).unwrap();
+    assert_eq!(v.rows_clean, 1);
+}
+
+#[test]
+fn agency_mismatch_rejects_the_file_with_row_numbers() {
+    let err = run("N0001_2025-03.csv", file(&[row(&[]), row(&[("AGNCY", "N0002")])])).unwrap_err();
+    assert_eq!(err, Rejection::AgencyMismatch { agency: "N0001".into(), rows: "3".into() });
+}
+
+#[test]
+fn unknown_agency_and_bad_name_reject() {
+    assert!(matches!(run("N9999_2025-03.csv", file(&[])), Err(Rejection::UnknownAgency(_))));
+    assert!(matches!(run("N0001-2025-03.csv", file(&[])), Err(Rejection::Name(_))));
+}
+
+#[test]
+fn structural_faults_reject_with_row_and_field() {
+    let mut ragged = file(&[row(&[])]);
+    ragged.extend_from_slice(b"N0001,C2\n");
+    let err = run("N0001_2025-03.csv", ragged).unwrap_err().to_string();
+    assert!(err.contains("row 3") && err.contains("2 fields"), "{err}");
+    let mut latin1 = file(&[row(&[])]);
+    let mut bad = row(&[("PC", "M?")]).into_bytes();
+    let pos = bad.iter().position(|&b| b == b'?').unwrap();
+    bad[pos] = 0xE9; // "é" in Latin-1
+    latin1.extend(bad);
+    latin1.push(b'\n');
+    let err = run("N0001_2025-03.csv", latin1).unwrap_err().to_string();
+    assert!(err.contains("row 3") && err.contains("UTF-8"), "{err}");
+    let huge = "x".repeat(scan::MAX_FIELD_BYTES + 10);
+    let err = run("N0001_2025-03.csv", file(&[row(&[("PC", huge.as_str())])])).unwrap_err().to_string();
+    assert!(err.contains("row 2, field PC"), "{err}");
+}
+
+#[test]
+fn bom_and_crlf_are_tolerated() {
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend(String::from_utf8(file(&[row(&[])])).unwrap().replace('\n', "\r\n").into_bytes());
+    let v = run("N0001_2025-03.csv", bytes).unwrap();
+    assert_eq!(v.rows_clean, 1);
+    assert_eq!(v.records.tops[0].values.last(), Some(&validate::Value::Int(10)));
+}
+
+/// Each row error of the spec: the row is not loaded and the message names the field.
+#[test]
+fn every_row_error_is_caught() {
+    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        (&[("DOB", "")], "E_MISSING", "DOB"),
+        (&[("CLIENTID", "")], "E_MISSING", "CLIENTID"),
+        (&[("SEX", "3")], "E_CODE", "SEX"),
+        (&[("DRUG1", "9999")], "E_CODE", "DRUG1"),
+        (&[("REFLD", "2025-01-10")], "E_DATE", "REFLD"),
+        (&[("REFLD", "31/02/2025")], "E_DATE", "REFLD"),
+        (&[("DOB", "11/01/2025"), ("TRIAGED", ""), ("MODST", ""), ("TOPID", "")], "E_ORDER", "REFLD"),
+        (&[("TRIAGED", "09/01/2025")], "E_ORDER", "TRIAGED"),
+        (&[("DISD", "09/01/2025"), ("DISRSN", "80")], "E_ORDER", "DISD"),
+        (&[("DISD", "20/01/2025")], "E_TOGETHER", "DISRSN"),
+        (&[("DISRSN", "80")], "E_TOGETHER", "DISD"),
+        (&[("MODEND", "14/01/2025"), ("MODEXIT", "A")], "E_ORDER", "MODEND"),
+        (&[("OPIUSE", "29")], "E_RANGE", "OPIUSE"),
+        (&[("ALCUSE", "-1")], "E_RANGE", "ALCUSE"),
+        (&[("QUALLIFE", "lots")], "E_INTEGER", "QUALLIFE"),
+        (&[("MODST", "01/04/2025")], "E_FUTURE_DATE", "MODST"),
+        (&[("MODAL", "")], "E_MISSING_WITH", "MODAL"),
+        (&[("TRSTAGE", "")], "E_MISSING_WITH", "TRSTAGE"),
+        (&[("MODEND", "20/01/2025")], "E_MISSING_WITH", "MODEXIT"),
+        (&[("CLIENTID", "C".repeat(21).leak())], "E_TOO_LONG", "CLIENTID"),
+        (&[("CONSENT", "maybe")], "E_CODE", "CONSENT"),
+    ];
+    for (overrides, code, field) in cases {
+        let v = ok(&[row(overrides)]);
+        assert_eq!(v.rows_loaded, 0, "{code} {field}: row should not load");
+        assert!(has(&v, Severity::Error, code, field), "{code} {field}: {:?}", v.messages);
+        assert!(v.records.episodes.is_empty(), "{code} {field}");
+    }
+}
+
+/// Each warning of the spec: the row loads but lowers DQ %.
+#[test]
+fn every_warning_is_caught() {
+    let cases: &[(&str, &[(&str, &str)], &str, &str)] = &[
+        ("N0001", &[("ETHNIC", "")], "W_EXPECTED", "ETHNIC"),
+        ("N0001", &[("PC", "")], "W_EXPECTED", "PC"),
+        ("N0001", &[("RFLS", "")], "W_EXPECTED", "RFLS"),
+        ("N0001", &[("INJSTAT", "")], "W_EXPECTED", "INJSTAT"),
+        ("N0001", &[("LA", "E06099999")], "W_LA_LOOKUP", "LA"),
+        ("N0001", &[("DOB", "13/01/2007")], "W_AGE_DATASET", "TRIAGED"),
+        ("Y0001", &[("AGNCY", "Y0001")], "W_AGE_DATASET", "TRIAGED"),
+        ("N0001", &[("DISD", "20/01/2025"), ("DISRSN", "83"), ("MODID", ""), ("MODAL", ""), ("MODSET", ""), ("REFMODDT", ""), ("MODST", "")], "W_CLOSED_NO_INTERVENTION", "DISD"),
+    ];
+    for (agency, overrides, code, field) in cases {
+        let v = run(&format!("{agency}_2025-03.csv"), file(&[row(overrides)])).unwrap();
+        assert_eq!((v.rows_loaded, v.rows_clean), (1, 0), "{code} {field}: {:?}", v.messages);
+        assert!(has(&v, Severity::Warning, code, field), "{code} {field}: {:?}", v.messages);
+        assert_eq!(v.records.episodes.len(), 1);
+    }
+}
+
+#[test]
+fn age_seventeen_fits_a_young_peoples_agency_and_eighteen_an_adult_one() {
+    let yp = run("Y0001_2025-03.csv", file(&[row(&[("AGNCY", "Y0001"), ("DOB", "13/01/2007")])])).unwrap();
+    assert_eq!(yp.rows_clean, 1, "{:?}", yp.messages);
+    let adult = ok(&[row(&[("DOB", "12/01/2007")])]);
+    assert_eq!(adult.rows_clean, 1, "{:?}", adult.messages);
+}
+
+#[test]
+fn disagreeing_episode_fields_are_an_error_on_every_row() {
+    let v = ok(&[row(&[]), row(&[("DRUG1", "7000"), ("MODID", "M2"), ("TOPID", "")])]);
+    assert_eq!(v.rows_loaded, 0);
+    assert!(has(&v, Severity::Error, "E_EPISODE_DISAGREE", "DRUG1"));
+    assert_eq!(v.messages.iter().find(|m| m.code == "E_EPISODE_DISAGREE").unwrap().row_count, 2);
+}
+
+#[test]
+fn a_row_error_keeps_the_other_rows_of_its_episode() {
+    let v = ok(&[row(&[]), row(&[("MODID", "M2"), ("TOPID", "T2"), ("OPIUSE", "40")])]);
+    assert_eq!((v.rows_total, v.rows_loaded), (2, 1));
+    assert_eq!(v.records.episodes.len(), 1);
+    assert_eq!(v.records.interventions.len(), 1);
+    assert_eq!(v.records.tops.len(), 1);
+}
+
+#[test]
+fn three_interventions_two_tops_take_three_rows() {
+    let v = ok(&[row(&[]), row(&[("MODID", "M2"), ("TOPID", "T2"), ("TRSTAGE", "R")]), row(&[("MODID", "M3"), ("TOPID", ""), ("TOPDATE", ""), ("TRSTAGE", ""), ("ALCUSE", ""), ("OPIUSE", ""), ("CRAUSE", ""), ("COCAUSE", ""), ("AMPHUSE", ""), ("CANNUSE", ""), ("ACUTHPBM", ""), ("QUALLIFE", "")])]);
+    assert_eq!(v.rows_clean, 3, "{:?}", v.messages);
+    assert_eq!((v.records.interventions.len(), v.records.tops.len()), (3, 2));
+}
+
+#[test]
+fn consent_n_row_is_reduced_to_three_fields_with_a_warning() {
+    let v = ok(&[row(&[("CONSENT", "N"), ("CLIENTID", "C9"), ("EPISODID", "E9"), ("FINITIAL", "Q")])]);
+    assert_eq!(v.rows_loaded, 1);
+    assert!(has(&v, Severity::Warning, "W_CONSENT_DISCARDED", ""));
+    assert!(v.records.episodes.is_empty() && v.records.interventions.is_empty() && v.records.tops.is_empty());
+    assert_eq!(v.records.clients, vec![("C9".to_string(), false)]);
+    let clean = ok(&[format!("N0001,C9,N{}", ",".repeat(36))]);
+    assert_eq!(clean.rows_clean, 1, "{:?}", clean.messages);
+}
+
+#[test]
+fn consent_n_anywhere_discards_the_clients_other_rows() {
+    let v = ok(&[row(&[]), row(&[("CONSENT", "N"), ("EPISODID", "E2")])]);
+    assert!(v.records.episodes.is_empty());
+    assert_eq!(v.records.clients, vec![("C1".to_string(), false)]);
+}
+
+#[test]
+fn placeholder_attributor_is_kept_but_not_linked() {
+    let v = ok(&[row(&[("FINITIAL", "X"), ("SINITIAL", "X"), ("DOB", "05/05/1955")])]);
+    let e = &v.records.episodes[0];
+    assert_eq!(e.link_status, records::LinkStatus::Placeholder);
+    assert!(e.person_key.is_none());
+}
+
+#[test]
+fn load_and_dq_percentages_follow_the_spec() {
+    let v = ok(&[row(&[]), row(&[("CLIENTID", "C2"), ("ETHNIC", "")]), row(&[("CLIENTID", "C3"), ("SEX", "")]), row(&[("CLIENTID", "C4")])]);
+    assert_eq!(v.load_pct(), Some(75.0));
+    assert_eq!(v.dq_pct(), Some(50.0));
+}
+
+#[test]
+fn messages_never_carry_values() {
+    let v = ok(&[row(&[("SEX", "7"), ("DOB", "99/99/1999"), ("FINITIAL", "#")])]);
+    let text = format!("{:?}", v.messages);
+    assert!(!text.contains("99/99/1999") && !text.contains('#') && !text.contains("\"7\""), "{text}");
+}

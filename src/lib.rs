@@ -1,0 +1,18 @@
+//! ndtms-stats: turns NDTMS provider extracts into safe official statistics.
+//!
+//! Stages, in the order the data go: [`ingest`] (validate extracts) ->
+//! [`warehouse`] (embedded DuckDB) -> journeys and measures -> disclosure
+//! control -> output and rendering. See `docs/architecture.md`.
+
+pub mod bench;
+pub mod cli;
+pub mod commands;
+pub mod dq;
+pub mod geography;
+pub mod ingest;
+pub mod progress;
+pub mod schema;
+pub mod warehouse;
+pub mod output;
+pub mod render;
+pub mod synth;

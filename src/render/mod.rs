@@ -1,0 +1,64 @@
+//! Human-readable renderings of protected tables: the HTML report (tera
+//! templates in `report-templates/`, charts inlined as SVG) and the
+//! accessible Excel workbook. Public outputs only ever show markers, never
+//! why a cell was suppressed.
+
+pub mod charts;
+pub mod html;
+pub mod pivot;
+pub mod xlsx;
+
+use std::path::PathBuf;
+
+pub use charts::{bar_chart, interval_chart, line_chart, BarChart, Chart, IntervalChart, LineChart, RatePoint, Series};
+pub use html::{Headline, HtmlRenderer, PageLink, ReportPage, Section};
+pub use pivot::{display_value, pivot, Axis, PivotSpec, TableView};
+pub use xlsx::{write_workbook, WorkbookCover};
+
+/// Errors rendering reports.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A template failed to parse or render.
+    #[error("template {template}: {reason}")]
+    Template {
+        /// Template name or directory.
+        template: String,
+        /// Tera's message with its causes.
+        reason: String,
+    },
+    /// A chart could not be drawn.
+    #[error("chart {chart}: {reason}")]
+    Chart {
+        /// Chart id.
+        chart: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A view of a table could not be built.
+    #[error("table {table}: {reason}")]
+    View {
+        /// Table id.
+        table: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The workbook could not be written.
+    #[error("{file}: writing workbook: {reason}")]
+    Xlsx {
+        /// The workbook file.
+        file: PathBuf,
+        /// rust_xlsxwriter's message.
+        reason: String,
+    },
+    /// A table broke the output contract.
+    #[error(transparent)]
+    Output(Box<crate::output::OutputError>),
+}

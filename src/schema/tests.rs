@@ -1,0 +1,78 @@
+//! Tests of schema parsing and validation.
+
+use super::*;
+
+fn parse(text: &str) -> Result<Schema, SchemaError> {
+    Schema::parse(text, Path::new("test.toml"))
+}
+
+#[test]
+fn builtin_schema_has_the_39_fields_of_the_spec_in_order() {
+    let s = Schema::builtin();
+    let header = s.header();
+    assert_eq!(header.len(), 39);
+    assert_eq!(&header[..3], &["AGNCY", "CLIENTID", "CONSENT"]);
+    assert_eq!(header.last(), Some(&"QUALLIFE"));
+    assert_eq!(s.placeholders.len(), 1);
+    assert_eq!(s.placeholders[0].dob, NaiveDate::from_ymd_opt(1955, 5, 5).unwrap());
+    assert_eq!(s.fields[s.role(Role::Sex)].code, "SEX");
+}
+
+#[test]
+fn unknown_key_is_rejected_with_file_and_key() {
+    let text = DEFAULT_SCHEMA.replacen("adult_age = 18", "adult_age = 18\ncolour = \"red\"", 1);
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.contains("test.toml"), "{err}");
+    assert!(err.contains("colour"), "{err}");
+}
+
+#[test]
+fn unknown_field_type_names_the_field_and_key() {
+    let text = DEFAULT_SCHEMA.replacen("type = \"date\"", "type = \"datetime\"", 1);
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.contains("field[5] (DOB).type"), "{err}");
+    assert!(err.contains("datetime"), "{err}");
+}
+
+#[test]
+fn duplicate_field_code_is_rejected() {
+    let text = DEFAULT_SCHEMA.replacen("code = \"PC\"", "code = \"LA\"", 1);
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.contains("declared twice"), "{err}");
+}
+
+#[test]
+fn check_referring_to_missing_field_is_rejected() {
+    let text = DEFAULT_SCHEMA.replacen("earlier = \"DOB\"", "earlier = \"DOBB\"", 1);
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.contains("check[0].earlier"), "{err}");
+    assert!(err.contains("DOBB"), "{err}");
+}
+
+#[test]
+fn missing_required_role_is_rejected() {
+    let text = DEFAULT_SCHEMA.replacen("role = \"top_id\"", "", 1);
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.contains("top_id"), "{err}");
+}
+
+#[test]
+fn min_above_max_is_rejected() {
+    let text = DEFAULT_SCHEMA.replacen("max = 9999", "max = -1", 1);
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.contains("ALCUNITS") && err.contains("min"), "{err}");
+}
+
+#[test]
+fn column_not_in_warehouse_is_rejected() {
+    let text = DEFAULT_SCHEMA.replacen("column = \"pc\"", "column = \"postcode\"", 1);
+    let err = parse(&text).unwrap_err().to_string();
+    assert!(err.contains("postcode"), "{err}");
+}
+
+#[test]
+fn toml_syntax_error_names_file_and_line() {
+    let err = parse("dataset = \"x\"\nadult_age = [").unwrap_err().to_string();
+    assert!(err.contains("test.toml"), "{err}");
+    assert!(err.contains("line 2") || err.contains("2:"), "{err}");
+}

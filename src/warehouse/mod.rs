@@ -1,0 +1,104 @@
+//! The embedded DuckDB warehouse: one file (default `ndtms.duckdb`) holding
+//! the agencies, the submissions ledger, clients, episodes, interventions and
+//! TOPs, and what `build` derives from them. Schema and statements live in
+//! `queries/`; each submission is applied in one transaction, so a failed or
+//! interrupted load leaves the warehouse exactly as it was.
+
+pub mod load;
+pub mod sql;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+
+/// The warehouse schema, run (idempotently) on every open.
+pub const SCHEMA_SQL: &str = include_str!("../../queries/warehouse-schema.sql");
+
+/// A warehouse problem, with the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    #[error("cannot open warehouse {path}: {reason} (is it a DuckDB warehouse written by ndtms-stats, and not open in another process?)")]
+    Open { path: PathBuf, reason: String },
+    #[error("warehouse {path}: {context}: {source}")]
+    Sql { path: PathBuf, context: String, source: duckdb::Error },
+    #[error("warehouse {path} was built with another attributor key; load with the key it was created with, or start a new warehouse")]
+    KeyMismatch { path: PathBuf },
+}
+
+/// An open warehouse.
+pub struct Warehouse {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Warehouse {
+    /// Opens (creating if needed) the warehouse file and makes sure its schema exists.
+    pub fn open(path: &Path) -> Result<Warehouse, WarehouseError> {
+        let open_err = |reason: String| WarehouseError::Open { path: path.to_path_buf(), reason };
+        if path.is_dir() {
+            return Err(open_err("it is a directory".into()));
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.exists() {
+                return Err(open_err(format!("folder {} does not exist", parent.display())));
+            }
+        }
+        let conn = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
+        let wh = Warehouse { conn, path: path.to_path_buf() };
+        wh.conn.execute_batch(SCHEMA_SQL).map_err(|e| open_err(format!("creating the schema failed: {e}")))?;
+        Ok(wh)
+    }
+
+    /// The DuckDB connection, for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The DuckDB connection, for transactions.
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The warehouse file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Wraps a DuckDB error with this warehouse's path and what was being done.
+    pub fn sql_error(&self, context: impl Into<String>) -> impl FnOnce(duckdb::Error) -> WarehouseError + '_ {
+        let context = context.into();
+        move |source| WarehouseError::Sql { path: self.path.clone(), context, source }
+    }
+
+    /// Checks (or records, on first use) the fingerprint of the attributor key.
+    pub fn check_key(&self, fingerprint: &str) -> Result<(), WarehouseError> {
+        let stored: Option<String> = self
+            .conn
+            .query_row(sql::statement(sql::LOAD, "key_fingerprint"), [], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                duckdb::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+            .map_err(self.sql_error("reading the key fingerprint"))?;
+        match stored {
+            Some(s) if s == fingerprint => Ok(()),
+            Some(_) => Err(WarehouseError::KeyMismatch { path: self.path.clone() }),
+            None => {
+                self.conn
+                    .execute(sql::statement(sql::LOAD, "set_key_fingerprint"), [fingerprint])
+                    .map_err(self.sql_error("recording the key fingerprint"))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts rows of a table (for reports and tests).
+    pub fn count(&self, table: &str) -> Result<u64, WarehouseError> {
+        let n: i64 = self
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .map_err(self.sql_error(format!("counting {table}")))?;
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,205 @@
+//! `ndtms-stats load` end to end: consent, withdrawal, placeholders,
+//! replacement on resubmission, idempotent reloads, atomicity and bad input.
+
+use crate::common::*;
+
+const ALL_DATA: &str = "SELECT 'e|' || agency || '|' || client_id || '|' || episode_id || '|' || coalesce(person_key,'') FROM episode \
+    UNION ALL SELECT 'i|' || agency || '|' || client_id || '|' || episode_id || '|' || mod_id FROM intervention \
+    UNION ALL SELECT 't|' || agency || '|' || client_id || '|' || episode_id || '|' || top_id FROM top_record \
+    UNION ALL SELECT 'c|' || agency || '|' || client_id || '|' || consent::VARCHAR FROM client ORDER BY 1";
+
+#[test]
+fn loads_a_clean_file_and_writes_the_dq_report() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[]), row(&[("CLIENTID", "C2"), ("EPISODID", "E7")])]);
+    let out = s.load(&[&f]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("1 loaded"), "{}", text(&out));
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode"), 2);
+    assert_eq!(s.query_i64("SELECT count(DISTINCT person_key) FROM episode"), 1, "same attributor, same person key");
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'loaded' AND load_pct = 100"), 1);
+    let html = std::fs::read_to_string(s.path().join("dq/index.html")).unwrap();
+    assert!(html.contains("N0001_2025-03.csv"));
+    assert!(s.path().join("dq/submissions.csv").is_file() && s.path().join("dq/messages.csv").is_file());
+}
+
+#[test]
+fn no_initials_or_dates_of_birth_are_stored() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[("FINITIAL", "Q"), ("SINITIAL", "Z"), ("DOB", "17/11/1966")])]);
+    assert!(s.load(&[&f]).status.success());
+    let cols = s.dump("SELECT column_name FROM information_schema.columns WHERE table_name IN ('episode','intervention','top_record','client')");
+    assert!(!cols.iter().any(|c| c.contains("initial") || c.contains("dob")), "{cols:?}");
+    assert_eq!(s.query_i64("SELECT year_of_birth FROM episode"), 1966);
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE CAST(refld AS VARCHAR) LIKE '1966%'"), 0);
+}
+
+#[test]
+fn consent_n_values_never_reach_the_warehouse_file() {
+    let s = Sandbox::new();
+    let stray = row(&[("CONSENT", "N"), ("CLIENTID", "C5"), ("EPISODID", "STRAYEPI"), ("PC", "QQ97"), ("LA", "E09000033")]);
+    let f = s.extract("N0001_2025-03.csv", &[row(&[]), stray]);
+    let out = s.load(&[&f]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.query_i64("SELECT count(*) FROM client WHERE client_id = 'C5' AND NOT consent"), 1);
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C5'"), 0);
+    let mut bytes = std::fs::read(s.warehouse()).unwrap();
+    if let Ok(wal) = std::fs::read(s.warehouse().with_extension("duckdb.wal")) {
+        bytes.extend(wal);
+    }
+    for needle in ["STRAYEPI", "QQ97", "E09000033"] {
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} found in the warehouse file");
+    }
+    let dq = std::fs::read_to_string(s.path().join("dq/messages.csv")).unwrap();
+    assert!(dq.contains("W_CONSENT_DISCARDED") && !dq.contains("STRAYEPI"));
+}
+
+#[test]
+fn consent_withdrawal_removes_earlier_submissions_data() {
+    let s = Sandbox::new();
+    let feb = s.extract("N0001_2025-02.csv", &[row(&[]), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
+    assert!(s.load(&[&feb]).status.success());
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C1'"), 1);
+    let mar = s.extract("N0001_2025-03.csv", &[format!("N0001,C1,N{}", ",".repeat(36)), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
+    assert!(s.load(&[&mar]).status.success());
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C1'"), 0);
+    assert_eq!(s.query_i64("SELECT count(*) FROM intervention WHERE client_id = 'C1'"), 0);
+    assert_eq!(s.query_i64("SELECT count(*) FROM top_record WHERE client_id = 'C1'"), 0);
+    assert_eq!(s.query_i64("SELECT count(*) FROM client WHERE client_id = 'C1' AND NOT consent"), 1);
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C2'"), 1);
+}
+
+#[test]
+fn withdrawal_also_removes_episodes_from_before_the_period() {
+    let s = Sandbox::new();
+    let old = row(&[("EPISODID", "OLD"), ("REFLD", "01/02/2022"), ("TRIAGED", "01/02/2022"), ("REFMODDT", "01/02/2022"), ("MODST", "02/02/2022"), ("TOPDATE", "02/02/2022"), ("DISD", "01/06/2022"), ("DISRSN", "80")]);
+    let f1 = s.extract("N0001_2022-08.csv", &[old]);
+    assert!(s.load(&[&f1]).status.success());
+    let f2 = s.extract("N0001_2025-03.csv", &[format!("N0001,C1,N{}", ",".repeat(36))]);
+    assert!(s.load(&[&f2]).status.success());
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode"), 0);
+}
+
+#[test]
+fn placeholder_attributors_are_kept_unlinked() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[("FINITIAL", "X"), ("SINITIAL", "X"), ("DOB", "05/05/1955")])]);
+    assert!(s.load(&[&f]).status.success());
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE link_status = 'placeholder' AND person_key IS NULL"), 1);
+}
+
+#[test]
+fn resubmission_replaces_the_period_and_keeps_older_records() {
+    let s = Sandbox::new();
+    let pre_period = row(&[("EPISODID", "OLD"), ("REFLD", "01/02/2023"), ("TRIAGED", "01/02/2023"), ("REFMODDT", "01/02/2023"), ("MODST", "02/02/2023"), ("TOPDATE", "02/02/2023"), ("DISD", "01/06/2023"), ("DISRSN", "80")]);
+    let f1 = s.extract("N0001_2023-08.csv", &[pre_period]);
+    assert!(s.load(&[&f1]).status.success());
+    let feb = s.extract("N0001_2025-02.csv", &[row(&[("EPISODID", "E1")]), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
+    assert!(s.load(&[&feb]).status.success());
+    let mar = s.extract("N0001_2025-03.csv", &[row(&[("EPISODID", "E1"), ("DRUG1", "7000")]), row(&[("CLIENTID", "C3"), ("EPISODID", "E3")])]);
+    assert!(s.load(&[&mar]).status.success());
+    let episodes = s.dump("SELECT client_id || '/' || episode_id || '/' || drug1 FROM episode ORDER BY 1");
+    assert_eq!(episodes, vec!["'C1/E1/7000'", "'C1/OLD/1011'", "'C3/E3/1011'"].iter().map(|s| format!("Text({})", s.replace('\'', "\""))).collect::<Vec<_>>());
+    assert_eq!(s.query_i64("SELECT count(*) FROM intervention"), 3);
+}
+
+#[test]
+fn reloading_the_same_file_changes_nothing() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[]), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
+    assert!(s.load(&[&f]).status.success());
+    let before = s.dump(ALL_DATA);
+    let out = s.load(&[&f]);
+    assert!(out.status.success() && text(&out).contains("1 unchanged"), "{}", text(&out));
+    assert_eq!(s.dump(ALL_DATA), before);
+}
+
+#[test]
+fn an_older_submission_never_overwrites_a_newer_one() {
+    let s = Sandbox::new();
+    let mar = s.extract("N0001_2025-03.csv", &[row(&[("DRUG1", "7000")])]);
+    let feb = s.extract("N0001_2025-02.csv", &[row(&[])]);
+    assert!(s.load(&[&mar]).status.success());
+    let out = s.load(&[&feb]);
+    assert!(text(&out).contains("1 superseded"), "{}", text(&out));
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE drug1 = '7000'"), 1);
+}
+
+#[test]
+fn a_rejected_file_changes_nothing_and_is_recorded() {
+    let s = Sandbox::new();
+    let good = s.extract("N0001_2025-02.csv", &[row(&[])]);
+    assert!(s.load(&[&good]).status.success());
+    let before = s.dump(ALL_DATA);
+    let bad = s.extracts().join("N0001_2025-03.csv");
+    std::fs::write(&bad, format!("{},EXTRA\n", ndtms_stats::ingest::fixtures::header())).unwrap();
+    let out = s.load(&[&bad]);
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(t.contains("N0001_2025-03.csv") && t.contains("unexpected EXTRA"), "{t}");
+    assert_eq!(s.dump(ALL_DATA), before);
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'rejected'"), 1);
+}
+
+#[test]
+fn rejections_in_a_batch_do_not_stop_the_good_files() {
+    let s = Sandbox::new();
+    let good = s.extract("N0001_2025-03.csv", &[row(&[])]);
+    let unknown = s.extract("N7777_2025-03.csv", &[]);
+    let out = s.load(&[&good, &unknown]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("N7777") && text(&out).contains("not in agencies.csv"), "{}", text(&out));
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode"), 1);
+}
+
+#[test]
+fn a_corrupt_warehouse_is_reported_and_left_alone() {
+    let s = Sandbox::new();
+    std::fs::write(s.warehouse(), b"this is not a duckdb file at all, just some text that got here").unwrap();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[])]);
+    let out = s.load(&[&f]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("ndtms.duckdb"), "{}", text(&out));
+    assert_eq!(std::fs::read(s.warehouse()).unwrap(), b"this is not a duckdb file at all, just some text that got here");
+}
+
+#[test]
+fn missing_inputs_and_keys_are_clear_errors() {
+    let s = Sandbox::new();
+    let missing = s.extracts().join("N0001_2025-01.csv");
+    let out = s.load(&[&missing]);
+    assert!(!out.status.success() && text(&out).contains("N0001_2025-01.csv") && text(&out).contains("does not exist"), "{}", text(&out));
+    let f = s.extract("N0001_2025-03.csv", &[row(&[])]);
+    let out = bin().args(["load", f.to_str().unwrap(), "--warehouse", s.warehouse().to_str().unwrap()]).env_remove("NDTMS_STATS_KEY").output().unwrap();
+    assert!(!out.status.success() && text(&out).contains("no attributor key"), "{}", text(&out));
+}
+
+#[test]
+fn a_different_key_is_refused() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[])]);
+    assert!(s.load(&[&f]).status.success());
+    std::fs::write(s.key_file(), "another key entirely, also long").unwrap();
+    let out = s.load(&[&f]);
+    assert!(!out.status.success() && text(&out).contains("another attributor key"), "{}", text(&out));
+}
+
+#[test]
+fn a_killed_load_leaves_whole_submissions_only() {
+    let s = Sandbox::new();
+    let rows: Vec<String> = (0..3000).map(|i| row(&[("CLIENTID", format!("C{i}").leak()), ("EPISODID", "E1")])).collect();
+    let files: Vec<_> = (1..=9).map(|m| s.extract(&format!("N0001_2025-{m:02}.csv"), &rows)).collect();
+    let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let mut cmd = bin();
+    cmd.arg("load").args(&refs).arg("--agencies").arg(s.extracts().join("agencies.csv"));
+    cmd.arg("--warehouse").arg(s.warehouse()).arg("--key-file").arg(s.key_file()).arg("--dq-out").arg(s.path().join("dq"));
+    let mut child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = child.kill();
+    let _ = child.wait();
+    // Whatever was committed is whole: every loaded submission's episodes are all present.
+    let loaded = s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'loaded'");
+    let episodes = s.query_i64("SELECT count(*) FROM episode");
+    assert_eq!(episodes, if loaded > 0 { 3000 } else { 0 }, "loaded submissions: {loaded}");
+    assert_eq!(s.query_i64("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '_stage%'"), 0);
+}

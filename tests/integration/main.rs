@@ -1,0 +1,8 @@
+//! Integration tests: the `ndtms-stats` binary driven on small fixtures.
+//! One test binary (one long link) with a module per area.
+
+mod common;
+mod examples;
+mod load;
+mod journeys;
+mod browser;
