@@ -87,19 +87,9 @@ SELECT agency, client_id, episode_id, person_key, person_id, episode_seq,
        uses_opiate, uses_crack, uses_alcohol, uses_non_opiate
 FROM flagged;
 
--- 2. Journeys: one row per (person_key, journey_no).
+-- 2. Journeys: one row per (person, journey_no).
 CREATE OR REPLACE TABLE journey AS
-WITH ranked AS (
-    SELECT *,
-           -- the episode that gives the journey its start (earliest triage, else intervention start)
-           row_number() OVER (PARTITION BY person_id, journey_no ORDER BY episode_start, episode_seq) AS start_rank,
-           -- the episode with the journey's last discharge (ties: later in the journey order)
-           row_number() OVER (PARTITION BY person_id, journey_no ORDER BY disd DESC NULLS LAST, episode_seq DESC) AS end_rank,
-           -- the first episode in the journey order (referral source, waiting time, primary substance)
-           row_number() OVER (PARTITION BY person_id, journey_no ORDER BY episode_seq) AS first_rank
-    FROM treatment_episode
-),
-per_journey AS (
+WITH per_journey AS (
     SELECT person_id, journey_no,
            any_value(person_key)                          AS person_key,
            count(*)                                       AS episodes,
@@ -112,32 +102,37 @@ per_journey AS (
            bool_or(uses_crack)                            AS uses_crack,
            bool_or(uses_alcohol)                          AS uses_alcohol,
            bool_or(uses_non_opiate)                       AS uses_non_opiate,
-           max(CASE WHEN start_rank = 1 THEN age_at_episode_start END) AS age_at_start,
-           max(CASE WHEN start_rank = 1 THEN agency END)  AS start_agency,
-           max(CASE WHEN end_rank = 1 THEN agency END)    AS exit_agency,
-           max(CASE WHEN end_rank = 1 THEN disrsn END)    AS last_disrsn,
-           max(CASE WHEN first_rank = 1 THEN refld END)   AS first_referral,
-           max(CASE WHEN first_rank = 1 THEN rfls END)    AS referral_code,
-           max(CASE WHEN first_rank = 1 THEN drug1 END)   AS primary_drug,
-           max(CASE WHEN first_rank = 1 THEN sex END)     AS sex_code,
+           -- the episode giving the journey its start (earliest triage, else intervention start)
+           arg_min({'age': age_at_episode_start, 'agency': agency},
+                   {'start': episode_start, 'seq': episode_seq})          AS start_episode,
+           -- the episode with the journey's last discharge (same day: later in the journey order)
+           arg_max({'agency': agency, 'disrsn': disrsn},
+                   {'disd': disd, 'seq': episode_seq})                    AS end_episode,
+           -- the first episode in the journey order: referral, primary substance, sex
+           arg_min({'refld': refld, 'rfls': rfls, 'drug1': drug1, 'sex': sex}, episode_seq) AS first_episode,
            arg_min(ethnic, episode_seq) FILTER (WHERE ethnic IS NOT NULL) AS ethnic_code
-    FROM ranked
+    FROM treatment_episode
     GROUP BY person_id, journey_no
 )
 SELECT person_key, person_id, journey_no, episodes, agencies,
        journey_start,
        first_intervention_start,
-       CASE WHEN closed THEN last_discharge END       AS journey_end,
-       CASE WHEN closed THEN last_disrsn END          AS exit_reason_code,
-       age_at_start,
+       CASE WHEN closed THEN last_discharge END        AS journey_end,
+       CASE WHEN closed THEN end_episode.disrsn END    AS exit_reason_code,
+       start_episode.age                               AS age_at_start,
        -- 18 or over at the start is an adult; no recorded age at all counts as adult
-       CASE WHEN age_at_start < 18 THEN 'young_people' ELSE 'adult' END AS population,
+       CASE WHEN start_episode.age < 18 THEN 'young_people' ELSE 'adult' END AS population,
        CASE WHEN uses_opiate AND uses_crack           THEN 'opiate and crack'
             WHEN uses_opiate                          THEN 'opiate not crack'
             WHEN uses_non_opiate AND uses_alcohol     THEN 'non-opiate and alcohol'
             WHEN uses_non_opiate                      THEN 'non-opiate only'
             ELSE 'alcohol only' END                   AS substance_group,
-       start_agency, exit_agency,
-       first_referral, referral_code, primary_drug, sex_code, ethnic_code,
-       date_diff('day', first_referral, first_intervention_start) AS waiting_days
+       start_episode.agency                            AS start_agency,
+       end_episode.agency                              AS exit_agency,
+       first_episode.refld                             AS first_referral,
+       first_episode.rfls                              AS referral_code,
+       first_episode.drug1                             AS primary_drug,
+       first_episode.sex                               AS sex_code,
+       ethnic_code,
+       date_diff('day', first_episode.refld, first_intervention_start) AS waiting_days
 FROM per_journey;

@@ -1,7 +1,8 @@
 -- Statements the loader runs for one submission, inside one transaction.
 -- Each statement starts with a `-- name:` line; `?` are bound in order.
--- Staging tables (_stage_*) hold the file's records; they are created and
--- dropped inside the transaction, so nothing of them survives a failure.
+-- Staging tables (_stage_*, _doomed) are TEMP tables of the loading
+-- connection, created once per load run and emptied for every file: they are
+-- never written to the warehouse file.
 
 -- name: latest_loaded
 -- The agency's most recent applied submission: (month as days since 1970-01-01, sha256).
@@ -12,16 +13,24 @@ ORDER BY month DESC, submission_id DESC
 LIMIT 1;
 
 -- name: create_stage
-CREATE TABLE _stage_client AS SELECT agency, client_id, consent FROM client WHERE false;
-CREATE TABLE _stage_episode AS SELECT * EXCLUDE (submission_id) FROM episode WHERE false;
-CREATE TABLE _stage_intervention AS SELECT * EXCLUDE (submission_id) FROM intervention WHERE false;
-CREATE TABLE _stage_top AS SELECT * EXCLUDE (submission_id) FROM top_record WHERE false;
+CREATE OR REPLACE TEMP TABLE _stage_client AS SELECT agency, client_id, consent FROM client WHERE false;
+CREATE OR REPLACE TEMP TABLE _stage_episode AS SELECT * EXCLUDE (submission_id) FROM episode WHERE false;
+CREATE OR REPLACE TEMP TABLE _stage_intervention AS SELECT * EXCLUDE (submission_id) FROM intervention WHERE false;
+CREATE OR REPLACE TEMP TABLE _stage_top AS SELECT * EXCLUDE (submission_id) FROM top_record WHERE false;
+CREATE OR REPLACE TEMP TABLE _doomed AS SELECT agency, client_id, episode_id FROM episode WHERE false;
+
+-- name: clear_stage
+DELETE FROM _stage_client;
+DELETE FROM _stage_episode;
+DELETE FROM _stage_intervention;
+DELETE FROM _stage_top;
+DELETE FROM _doomed;
 
 -- name: doomed_episodes
 -- Episodes this submission replaces: the agency's episodes in contact with the
 -- reporting period, episodes the file carries again, and every episode of a
 -- client whose consent the file withdraws. Parameters: agency, period start.
-CREATE TABLE _doomed AS
+INSERT INTO _doomed
 SELECT e.agency, e.client_id, e.episode_id
 FROM episode e
 WHERE e.agency = $1
@@ -59,13 +68,6 @@ INSERT INTO intervention SELECT *, $1 FROM _stage_intervention;
 
 -- name: insert_tops
 INSERT INTO top_record SELECT *, $1 FROM _stage_top;
-
--- name: drop_stage
-DROP TABLE _stage_client;
-DROP TABLE _stage_episode;
-DROP TABLE _stage_intervention;
-DROP TABLE _stage_top;
-DROP TABLE _doomed;
 
 -- name: insert_submission
 INSERT INTO submission (submission_id, file_name, file_sha256, agency, month, period_start, period_end,

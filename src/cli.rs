@@ -15,16 +15,25 @@ pub struct Cli {
 /// The subcommands, in the order the data go.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole job on built-in synthetic data into ./ndtms-demo/.
+    Demo(commands::demo::DemoArgs),
     /// Write a synthetic universe of agencies and provider extracts.
     Synth(commands::synth::SynthArgs),
     /// Validate provider extracts and load them into the warehouse.
     Load(commands::load::LoadArgs),
+    /// Link people, build journeys and compute the measures for a period.
+    Build(commands::build::BuildArgs),
+    /// Write the protected official statistics release for a period.
+    Release(commands::release::ReleaseArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Demo(args) => commands::demo::run(&args),
         Command::Synth(args) => commands::synth::run(&args),
         Command::Load(args) => commands::load::run(&args),
+        Command::Build(args) => commands::build::run(&args),
+        Command::Release(args) => commands::release::run(&args),
     }
 }

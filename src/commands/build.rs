@@ -82,7 +82,8 @@ mod tests {
     fn a_missing_warehouse_is_refused_before_anything_is_created() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("absent.duckdb");
-        let args = BuildArgs { warehouse: path.clone(), period: Period::parse("2024-25").unwrap(), linkage_report: None };
+        let args =
+            BuildArgs { warehouse: path.clone(), period: Period::parse("2024-25").unwrap(), linkage_report: None };
         let err = run(&args).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
         assert!(!path.exists());

@@ -86,6 +86,7 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
     let mut wh = Warehouse::open(&args.warehouse)?;
     wh.check_key(&key.fingerprint())?;
     wh.replace_agencies(&agencies).context("recording the agencies")?;
+    let staging = wh.prepare_staging()?;
     let ctx = IngestContext { schema: &schema, geography: &geography, agencies: &agencies, key: &key };
     progress.set_length(files.len() as u64);
     let mut results = Vec::with_capacity(files.len());
@@ -94,7 +95,7 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
         for (file, outcome) in batch.iter().zip(validated) {
             let display = file.display().to_string();
             let result = match outcome {
-                Validation::Ok(sha, v) => wh.apply_submission(&schema, &display, &sha, &v),
+                Validation::Ok(sha, v) => wh.apply_submission(&schema, &staging, &display, &sha, &v),
                 Validation::Rejected(sha, name, reason) => wh.record_rejection(&display, &sha, name.as_ref(), &reason),
             }
             .with_context(|| format!("loading {display}; files before it are loaded, this one changed nothing"))?;

@@ -20,7 +20,7 @@ pub struct SynthArgs {
     /// Approximate number of adults in treatment in the latest full financial year.
     #[arg(long, default_value_t = 20_000)]
     pub people: usize,
-    /// Share of episodes given a deliberate fault (0 = clean data).
+    /// About the share of rows carrying a deliberate row-level fault (0 = clean data).
     #[arg(long, default_value_t = 0.01)]
     pub fault_rate: f64,
     /// Latest submission month, YYYY-MM.

@@ -53,7 +53,8 @@ pub enum LinkageReportError {
 /// Reads `linkage_quality`, ordered by agency ('' first) and metric.
 pub fn read(conn: &Connection) -> Result<Vec<LinkageRow>, LinkageReportError> {
     let read_err = |source| LinkageReportError::Read { source };
-    let mut stmt = conn.prepare("SELECT agency, metric, value FROM linkage_quality ORDER BY agency, metric").map_err(read_err)?;
+    let mut stmt =
+        conn.prepare("SELECT agency, metric, value FROM linkage_quality ORDER BY agency, metric").map_err(read_err)?;
     let rows = stmt
         .query_map([], |r| Ok(LinkageRow { agency: r.get(0)?, metric: r.get(1)?, value: r.get(2)? }))
         .map_err(read_err)?

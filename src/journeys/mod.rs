@@ -30,7 +30,8 @@ impl SqlFile {
 /// Treatment episodes and journeys (tables `treatment_episode`, `journey`).
 pub const JOURNEYS: SqlFile = SqlFile::new("journeys.sql", include_str!("../../queries/journeys.sql"));
 /// The linkage-quality table (`linkage_quality`).
-pub const LINKAGE_QUALITY: SqlFile = SqlFile::new("linkage-quality.sql", include_str!("../../queries/linkage-quality.sql"));
+pub const LINKAGE_QUALITY: SqlFile =
+    SqlFile::new("linkage-quality.sql", include_str!("../../queries/linkage-quality.sql"));
 
 /// A journey-derivation problem, naming the SQL file.
 #[derive(Debug, thiserror::Error)]

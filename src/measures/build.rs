@@ -9,7 +9,8 @@ use crate::measures::Period;
 use crate::warehouse::Warehouse;
 
 /// Tables owned by the statistics stage (created if absent).
-pub const MEASURE_TABLES: SqlFile = SqlFile::new("measure-tables.sql", include_str!("../../queries/measure-tables.sql"));
+pub const MEASURE_TABLES: SqlFile =
+    SqlFile::new("measure-tables.sql", include_str!("../../queries/measure-tables.sql"));
 /// The one-row `build_period` parameter table (three `?`: label, start, end).
 pub const BUILD_PERIOD: SqlFile = SqlFile::new("build-period.sql", include_str!("../../queries/build-period.sql"));
 /// Plain-word category labels (temporary macros).

@@ -90,7 +90,9 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
         for measure in &t.measures {
             let cats: Vec<&String> = if additive_dim || t.dimension.is_empty() { vec![&g.categories[0]] } else { g.categories.iter().collect() };
             for cat in cats {
-                let sdc_measure = if cat == TOTAL || additive_dim { measure.clone() } else { format!("{measure}|{}={cat}", t.dimension) };
+                // Adults and young people are different populations: the population is part of the measure.
+                let base = format!("{}:{measure}", t.population);
+                let sdc_measure = if cat == TOTAL || additive_dim { base } else { format!("{base}|{}={cat}", t.dimension) };
                 let def = TableDef { id: t.id.clone(), measure: sdc_measure, dimensions: dims.clone() };
                 let mut table_cells = Vec::new();
                 let mut coords = Vec::new();
@@ -136,7 +138,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
                         if c != TOTAL {
                             key_coords.push((g.table.dimension.clone(), c.clone()));
                         }
-                        let key = CellKey::new(&r.name, key_coords);
+                        let key = CellKey::new(&format!("{}:{}", g.table.population, r.name), key_coords);
                         let i = builder.add_rate(&g.table.id, key, num, den).with_context(|| format!("adding rate {} of table {}", r.name, g.table.id))?;
                         rates.insert((g.table.id.clone(), (r.name.clone(), a.code.clone(), s.clone(), c.clone())), i);
                     }
@@ -163,15 +165,17 @@ fn add_links(builder: &mut ProblemBuilder, links: &[LinkSpec]) -> Result<()> {
     let mut relations = Vec::new();
     for (id, key) in snapshot.iter().enumerate() {
         for link in links {
+            let (population, measure) = key.measure.split_once(':').unwrap_or(("", key.measure.as_str()));
             if let (Some(m), Some(target)) = (&link.measure, &link.equals_measure) {
-                if &key.measure != m || key.coords.iter().any(|(d, _)| !link.dimension.is_empty() && d == &link.dimension) {
+                if measure != m || key.coords.iter().any(|(d, _)| !link.dimension.is_empty() && d == &link.dimension) {
                     continue;
                 }
+                let target = format!("{population}:{target}");
                 let mut coords = key.coords.clone();
                 if !link.dimension.is_empty() {
                     coords.push((link.dimension.clone(), link.category.clone()));
                 }
-                if let Some(other) = builder.problem().cell_id(&CellKey::new(target, coords)) {
+                if let Some(other) = builder.problem().cell_id(&CellKey::new(&target, coords)) {
                     relations.push(vec![(id, 1), (other, -1)]);
                 }
             } else if let Some(groups) = &link.equals_substance {

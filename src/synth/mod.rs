@@ -48,7 +48,8 @@ pub struct SynthConfig {
     pub seed: u64,
     /// Approximate number of adults in treatment in the latest full financial year.
     pub people: usize,
-    /// Share of episodes given a row-level fault (0 = clean data).
+    /// About the share of rows given a row-level fault (0 = clean data, no rejected files,
+    /// no consent or attributor irregularities); client-level rates scale with it.
     pub fault_rate: f64,
     /// The latest submission month (year, month).
     pub latest_month: (i32, u32),

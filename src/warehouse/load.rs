@@ -73,7 +73,27 @@ fn opt_int(v: Option<i32>) -> DbValue {
     v.map(|n| DbValue::BigInt(n as i64)).unwrap_or(DbValue::Null)
 }
 
+/// Column order of the staging tables, read once per load run.
+#[derive(Debug, Clone)]
+pub struct Staging {
+    episode: Vec<String>,
+    intervention: Vec<String>,
+    top: Vec<String>,
+}
+
 impl Warehouse {
+    /// Creates the loading connection's temporary staging tables (once per load run).
+    pub fn prepare_staging(&self) -> Result<Staging, WarehouseError> {
+        self.conn().execute_batch(statement(LOAD, "create_stage")).map_err(self.sql_error("creating staging tables"))?;
+        let columns = |table: &str| -> Result<Vec<String>, WarehouseError> {
+            let sql = format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid");
+            let mut stmt = self.conn().prepare(&sql).map_err(self.sql_error("reading staging columns"))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(self.sql_error("reading staging columns"))?;
+            rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.sql_error("reading staging columns"))
+        };
+        Ok(Staging { episode: columns("_stage_episode")?, intervention: columns("_stage_intervention")?, top: columns("_stage_top")? })
+    }
+
     /// Replaces the agency reference table with the given agencies (one transaction).
     pub fn replace_agencies(&mut self, agencies: &Agencies) -> Result<(), WarehouseError> {
         let path = self.path().to_path_buf();
@@ -129,6 +149,7 @@ impl Warehouse {
     pub fn apply_submission(
         &mut self,
         schema: &Schema,
+        staging: &Staging,
         file_name: &str,
         sha256: &str,
         file: &ValidatedFile,
@@ -177,7 +198,7 @@ impl Warehouse {
             }
         }
         if result.outcome == Outcome::Loaded {
-            replace_records(&tx, schema, name, &file.records, result.submission_id).map_err(ctx(format!("applying {file_name}")))?;
+            replace_records(&tx, schema, staging, name, &file.records, result.submission_id).map_err(ctx(format!("applying {file_name}")))?;
         }
         tx.commit().map_err(ctx(format!("committing {file_name}")))?;
         Ok(result)
@@ -218,23 +239,26 @@ fn insert_ledger_row(conn: &Connection, r: &SubmissionResult, name: Option<&Subm
 }
 
 /// Stages the file's records, removes what they replace, and inserts them.
-fn replace_records(conn: &Connection, schema: &Schema, name: &SubmissionName, records: &FileRecords, submission_id: i64) -> duckdb::Result<()> {
+fn replace_records(
+    conn: &Connection,
+    schema: &Schema,
+    staging: &Staging,
+    name: &SubmissionName,
+    records: &FileRecords,
+    submission_id: i64,
+) -> duckdb::Result<()> {
     let columns = Columns::from_schema(schema);
-    conn.execute_batch(statement(LOAD, "create_stage"))?;
+    conn.execute_batch(statement(LOAD, "clear_stage"))?;
+    let temp = |table: &str| conn.appender_to_catalog_and_db(table, "temp", "main");
     {
-        let mut app = conn.appender("_stage_client")?;
+        let mut app = temp("_stage_client")?;
         for (client, consent) in &records.clients {
             app.append_row(params![name.agency, client, *consent])?;
         }
     }
-    let stage_columns = |table: &str| -> duckdb::Result<Vec<String>> {
-        let mut stmt = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))?;
-        let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<duckdb::Result<Vec<_>>>()?;
-        Ok(names)
-    };
     {
-        let order = stage_columns("_stage_episode")?;
-        let mut app = conn.appender("_stage_episode")?;
+        let order = &staging.episode;
+        let mut app = temp("_stage_episode")?;
         for e in &records.episodes {
             let row = order.iter().map(|c| match c.as_str() {
                 "agency" => DbValue::Text(name.agency.clone()),
@@ -251,8 +275,8 @@ fn replace_records(conn: &Connection, schema: &Schema, name: &SubmissionName, re
         }
     }
     {
-        let order = stage_columns("_stage_intervention")?;
-        let mut app = conn.appender("_stage_intervention")?;
+        let order = &staging.intervention;
+        let mut app = temp("_stage_intervention")?;
         for m in &records.interventions {
             let row = order.iter().map(|c| match c.as_str() {
                 "agency" => DbValue::Text(name.agency.clone()),
@@ -266,8 +290,8 @@ fn replace_records(conn: &Connection, schema: &Schema, name: &SubmissionName, re
         }
     }
     {
-        let order = stage_columns("_stage_top")?;
-        let mut app = conn.appender("_stage_top")?;
+        let order = &staging.top;
+        let mut app = temp("_stage_top")?;
         for t in &records.tops {
             let row = order.iter().map(|c| match c.as_str() {
                 "agency" => DbValue::Text(name.agency.clone()),
@@ -285,6 +309,5 @@ fn replace_records(conn: &Connection, schema: &Schema, name: &SubmissionName, re
     for s in ["insert_clients", "insert_episodes", "insert_interventions", "insert_tops"] {
         conn.execute(statement(LOAD, s), params![submission_id])?;
     }
-    conn.execute_batch(statement(LOAD, "drop_stage"))?;
     Ok(())
 }

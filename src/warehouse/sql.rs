@@ -30,7 +30,7 @@ mod tests {
     fn every_statement_the_loader_uses_exists() {
         for name in [
             "latest_loaded", "create_stage", "doomed_episodes", "delete_doomed", "delete_restated_clients",
-            "insert_clients", "insert_episodes", "insert_interventions", "insert_tops", "drop_stage",
+            "insert_clients", "insert_episodes", "insert_interventions", "insert_tops", "clear_stage",
             "insert_submission", "insert_message", "next_submission_id", "clear_agencies", "insert_agency",
             "key_fingerprint", "set_key_fingerprint",
         ] {

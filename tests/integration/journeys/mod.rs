@@ -2,156 +2,9 @@
 //! each test inserts episodes straight into a temporary warehouse, runs the
 //! build and checks journey and cube rows worked out by hand.
 
-use ndtms_stats::measures::{self, Period};
-use ndtms_stats::warehouse::Warehouse;
+mod fixture;
 
-const MANCHESTER: &str = "E08000003"; // North West
-const HACKNEY: &str = "E09000012"; // London
-const CITY_OF_LONDON: &str = "E09000001"; // reported with Hackney
-const LONDON: &str = "E12000007";
-const NORTH_WEST: &str = "E12000002";
-const ENGLAND: &str = "E92000001";
-
-/// A temporary warehouse.
-struct Fixture {
-    _dir: tempfile::TempDir,
-    wh: Warehouse,
-}
-
-/// An episode row with test defaults (linked, adult, heroin, Manchester).
-struct Ep {
-    agency: &'static str,
-    client: String,
-    id: &'static str,
-    person: Option<String>,
-    status: &'static str,
-    refld: &'static str,
-    disd: Option<&'static str>,
-    disrsn: Option<&'static str>,
-    la: Option<&'static str>,
-    drugs: [Option<&'static str>; 3],
-    triaged: Option<&'static str>,
-    age: i32,
-    modst: Option<&'static str>,
-    setting: &'static str,
-}
-
-impl Ep {
-    fn la(mut self, la: Option<&'static str>) -> Ep {
-        self.la = la;
-        self
-    }
-    fn drugs(mut self, d1: &'static str, d2: Option<&'static str>, d3: Option<&'static str>) -> Ep {
-        self.drugs = [Some(d1), d2, d3];
-        self
-    }
-    fn triaged(mut self, on: &'static str, age: i32) -> Ep {
-        self.triaged = Some(on);
-        self.age = age;
-        self
-    }
-    fn modst(mut self, on: Option<&'static str>) -> Ep {
-        self.modst = on;
-        self
-    }
-    fn unlinked(mut self, status: &'static str) -> Ep {
-        self.person = None;
-        self.status = status;
-        self
-    }
-    fn setting(mut self, setting: &'static str) -> Ep {
-        self.setting = setting;
-        self
-    }
-}
-
-/// An episode of `person` at `agency`, referred and starting its intervention on `start`.
-fn ep(agency: &'static str, person: &str, id: &'static str, start: &'static str, end: Option<(&'static str, &'static str)>) -> Ep {
-    Ep {
-        agency,
-        client: format!("{person}@{agency}"),
-        id,
-        person: Some(person.to_string()),
-        status: "linked",
-        refld: start,
-        disd: end.map(|e| e.0),
-        disrsn: end.map(|e| e.1),
-        la: Some(MANCHESTER),
-        drugs: [Some("1011"), None, None],
-        triaged: None,
-        age: 30,
-        modst: Some(start),
-        setting: "1",
-    }
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let wh = Warehouse::open(&dir.path().join("test.duckdb")).expect("open warehouse");
-        Fixture { _dir: dir, wh }
-    }
-
-    fn add(&self, e: Ep) -> &Fixture {
-        let c = self.wh.conn();
-        c.execute(
-            "INSERT INTO episode (agency, client_id, episode_id, person_key, link_status, sex, year_of_birth,
-                 age_at_referral, age_at_triage, ethnic, la, refld, rfls, triaged, drug1, drug2, drug3,
-                 disd, disrsn, submission_id)
-             VALUES (?, ?, ?, ?, ?, '1', 1990, ?, ?, 'A', ?, CAST(? AS DATE), '1',
-                 CAST(? AS DATE), ?, ?, ?, CAST(? AS DATE), ?, 1)",
-            duckdb::params![
-                e.agency, e.client, e.id, e.person, e.status, e.age, e.triaged.map(|_| e.age), e.la, e.refld, e.triaged,
-                e.drugs[0], e.drugs[1], e.drugs[2], e.disd, e.disrsn
-            ],
-        )
-        .expect("insert episode");
-        c.execute(
-            "INSERT INTO intervention VALUES (?, ?, ?, 'M1', '94', ?, CAST(? AS DATE), CAST(? AS DATE), NULL, NULL, ?, 1)",
-            duckdb::params![e.agency, e.client, e.id, e.setting, e.refld, e.modst, e.age],
-        )
-        .expect("insert intervention");
-        self
-    }
-
-    fn build(&self, period: &str) {
-        measures::build(&self.wh, &Period::parse(period).expect("period")).expect("build");
-    }
-
-    fn query_i64(&self, sql: &str, params: &[&dyn duckdb::ToSql]) -> i64 {
-        self.wh.conn().query_row(sql, params, |r| r.get(0)).expect(sql)
-    }
-
-    /// One cube cell (0 when absent), adults and young people together.
-    fn cell(&self, period: &str, measure: &str, level: &str, area: &str, substance: &str, dimension: &str, category: &str) -> i64 {
-        self.query_i64(
-            "SELECT coalesce(sum(value), 0)::BIGINT FROM cube WHERE period = ? AND measure = ? AND geography_level = ?
-               AND area_code = ? AND substance_group = ? AND dimension = ? AND category = ?",
-            &[&period, &measure, &level, &area, &substance, &dimension, &category],
-        )
-    }
-
-    /// The England total of a measure.
-    fn england(&self, period: &str, measure: &str) -> i64 {
-        self.cell(period, measure, "england", ENGLAND, "Total", "", "Total")
-    }
-
-    /// A person's journeys as (start, end, exit reason code, substance group).
-    fn journeys(&self, person: &str) -> Vec<(String, Option<String>, Option<String>, String)> {
-        let mut stmt = self
-            .wh
-            .conn()
-            .prepare(
-                "SELECT CAST(journey_start AS VARCHAR), CAST(journey_end AS VARCHAR), exit_reason_code, substance_group
-                 FROM journey WHERE person_key = ? ORDER BY journey_no",
-            )
-            .unwrap();
-        stmt.query_map([person], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap()
-    }
-}
+use fixture::*;
 
 #[test]
 fn twenty_one_days_after_discharge_continues_the_journey_and_twenty_two_starts_a_new_one() {
@@ -175,7 +28,13 @@ fn an_earlier_episode_still_open_keeps_a_later_one_in_its_journey() {
     let f = Fixture::new();
     f.add(ep("A1", "P", "e1", "2024-01-05", None));
     f.add(ep("A2", "P", "e1", "2024-09-01", Some(("2024-10-01", "80"))));
+    // open at A1 and a closed episode at A2: a third episode months after the
+    // closed one still joins, because the A1 episode is open
+    f.add(ep("A1", "Q", "e1", "2024-01-05", None));
+    f.add(ep("A2", "Q", "e1", "2024-02-01", Some(("2024-02-28", "88"))));
+    f.add(ep("A3", "Q", "e1", "2024-06-01", None));
     f.build("2024-25");
+    assert_eq!(f.journeys("Q").len(), 1, "{:?}", f.journeys("Q"));
     let j = f.journeys("P");
     assert_eq!(j.len(), 1, "{j:?}");
     assert_eq!(j[0].1, None, "the journey is open while any episode is");
@@ -195,12 +54,18 @@ fn an_earlier_discharge_after_the_later_one_keeps_the_journey_and_gives_its_end_
     f.add(ep("A1", "B", "e1", "2024-04-05", Some(("2024-06-30", "81"))));
     f.add(Ep { refld: "2024-04-10", ..ep("A2", "B", "e1", "2024-08-01", Some(("2024-05-01", "83"))) });
     f.build("2024-25");
-    assert_eq!(f.journeys("N"), vec![("2024-04-05".into(), Some("2024-09-30".into()), Some("83".into()), "opiate not crack".into())]);
-    assert_eq!(f.journeys("B"), vec![("2024-04-05".into(), Some("2024-06-30".into()), Some("81".into()), "opiate not crack".into())]);
+    assert_eq!(
+        f.journeys("N"),
+        vec![("2024-04-05".into(), Some("2024-09-30".into()), Some("83".into()), "opiate not crack".into())]
+    );
+    assert_eq!(
+        f.journeys("B"),
+        vec![("2024-04-05".into(), Some("2024-06-30".into()), Some("81".into()), "opiate not crack".into())]
+    );
     assert_eq!(f.england("2024-25", "exits"), 2);
     assert_eq!(f.england("2024-25", "successful_completions"), 1);
-    assert_eq!(f.cell("2024-25", "exits", "england", ENGLAND, "Total", "exit_reason", "dropped out or left"), 1);
-    assert_eq!(f.cell("2024-25", "exits", "england", ENGLAND, "Total", "exit_reason", "successful completion"), 1);
+    assert_eq!(f.cell("2024-25", "exits", ("england", ENGLAND), "Total", "exit_reason", "dropped out or left"), 1);
+    assert_eq!(f.cell("2024-25", "exits", ("england", ENGLAND), "Total", "exit_reason", "successful completion"), 1);
 }
 
 #[test]
@@ -209,11 +74,11 @@ fn a_person_at_two_agencies_counts_once_in_the_la_and_once_at_each_agency() {
     f.add(ep("A1", "P", "e1", "2024-05-01", None));
     f.add(ep("A2", "P", "e1", "2024-06-01", None));
     f.build("2024-25");
-    assert_eq!(f.cell("2024-25", "in_treatment", "la", MANCHESTER, "Total", "", "Total"), 1);
-    assert_eq!(f.cell("2024-25", "in_treatment", "region", NORTH_WEST, "Total", "", "Total"), 1);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("la", MANCHESTER), "Total", "", "Total"), 1);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("region", NORTH_WEST), "Total", "", "Total"), 1);
     assert_eq!(f.england("2024-25", "in_treatment"), 1);
-    assert_eq!(f.cell("2024-25", "in_treatment", "provider", "A1", "Total", "", "Total"), 1);
-    assert_eq!(f.cell("2024-25", "in_treatment", "provider", "A2", "Total", "", "Total"), 1);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("provider", "A1"), "Total", "", "Total"), 1);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("provider", "A2"), "Total", "", "Total"), 1);
 }
 
 #[test]
@@ -224,7 +89,7 @@ fn a_mover_counts_in_the_la_of_their_latest_episode_for_every_measure() {
     f.add(ep("A1", "C", "e1", "2024-05-01", None).la(Some(CITY_OF_LONDON)));
     f.add(ep("A1", "U", "e1", "2024-05-01", None).la(None));
     f.build("2024-25");
-    let it = |level: &str, area: &str| f.cell("2024-25", "in_treatment", level, area, "Total", "", "Total");
+    let it = |level: &str, area: &str| f.cell("2024-25", "in_treatment", (level, area), "Total", "", "Total");
     assert_eq!(it("la", MANCHESTER), 0);
     assert_eq!(it("la", HACKNEY), 2, "the mover and the City of London resident");
     assert_eq!(it("la", CITY_OF_LONDON), 0);
@@ -233,9 +98,9 @@ fn a_mover_counts_in_the_la_of_their_latest_episode_for_every_measure() {
     assert_eq!(it("region", NORTH_WEST), 0);
     assert_eq!(it("region", "LA_UNKNOWN"), 0, "no English LA: England only");
     assert_eq!(it("england", ENGLAND), 3);
-    assert_eq!(f.cell("2024-25", "exits", "la", HACKNEY, "Total", "", "Total"), 1);
-    assert_eq!(f.cell("2024-25", "exits", "la", MANCHESTER, "Total", "", "Total"), 0);
-    assert_eq!(f.cell("2024-25", "successful_completions", "region", LONDON, "Total", "", "Total"), 1);
+    assert_eq!(f.cell("2024-25", "exits", ("la", HACKNEY), "Total", "", "Total"), 1);
+    assert_eq!(f.cell("2024-25", "exits", ("la", MANCHESTER), "Total", "", "Total"), 0);
+    assert_eq!(f.cell("2024-25", "successful_completions", ("region", LONDON), "Total", "", "Total"), 1);
     // LA -> England adds up for every measure and cell of the period
     let mismatches = f.query_i64(
         "WITH la AS (SELECT population, measure, substance_group, dimension, category, sum(value) v FROM cube
@@ -263,8 +128,8 @@ fn seventeen_at_triage_is_a_young_person_and_eighteen_an_adult() {
         )
     };
     assert_eq!((pop("young_people"), pop("adult")), (1, 1));
-    assert_eq!(f.cell("2024-25", "in_treatment", "england", ENGLAND, "Total", "age_band", "16-17"), 1);
-    assert_eq!(f.cell("2024-25", "in_treatment", "england", ENGLAND, "Total", "age_band", "18-24"), 1);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("england", ENGLAND), "Total", "age_band", "16-17"), 1);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("england", ENGLAND), "Total", "age_band", "18-24"), 1);
 }
 
 #[test]
@@ -288,7 +153,7 @@ fn substance_group_follows_the_hierarchy_across_the_journeys_episodes() {
     assert_eq!(group("NO"), "non-opiate only");
     assert_eq!(group("AL"), "alcohol only");
     assert_eq!(group("MIX"), "opiate not crack");
-    let s = |substance: &str| f.cell("2024-25", "in_treatment", "england", ENGLAND, substance, "", "Total");
+    let s = |substance: &str| f.cell("2024-25", "in_treatment", ("england", ENGLAND), substance, "", "Total");
     assert_eq!(s("opiate"), 3);
     assert_eq!(s("opiate and crack"), 1);
     assert_eq!(s("opiate not crack"), 2);
@@ -296,7 +161,7 @@ fn substance_group_follows_the_hierarchy_across_the_journeys_episodes() {
     assert_eq!(s("non-opiate only"), 1);
     assert_eq!(s("alcohol only"), 1);
     assert_eq!(s("Total"), 7);
-    let phof = |g: &str| f.cell("2024-25", "in_treatment", "england", ENGLAND, "Total", "phof_group", g);
+    let phof = |g: &str| f.cell("2024-25", "in_treatment", ("england", ENGLAND), "Total", "phof_group", g);
     assert_eq!((phof("opiate"), phof("non-opiate"), phof("alcohol")), (3, 3, 1));
 }
 
@@ -311,9 +176,12 @@ fn representation_within_six_calendar_months_is_a_day_either_side() {
     f.build("2024-25");
     assert_eq!(f.england("2024-25", "successful_completions"), 2);
     assert_eq!(f.england("2024-25", "completions_without_representation"), 1);
-    assert_eq!(f.cell("2024-25", "completions_without_representation", "england", ENGLAND, "opiate", "", "Total"), 1);
-    assert_eq!(f.cell("2024-25", "completions_without_representation", "england", ENGLAND, "Total", "phof_group", "opiate"), 1);
-    assert_eq!(f.cell("2024-25", "in_treatment", "england", ENGLAND, "Total", "phof_group", "opiate"), 2);
+    assert_eq!(f.cell("2024-25", "completions_without_representation", ("england", ENGLAND), "opiate", "", "Total"), 1);
+    assert_eq!(
+        f.cell("2024-25", "completions_without_representation", ("england", ENGLAND), "Total", "phof_group", "opiate"),
+        1
+    );
+    assert_eq!(f.cell("2024-25", "in_treatment", ("england", ENGLAND), "Total", "phof_group", "opiate"), 2);
 }
 
 #[test]
@@ -323,14 +191,16 @@ fn financial_year_boundaries_fall_between_31_march_and_1_april() {
     f.add(ep("A1", "S01", "e1", "2025-04-01", None));
     f.add(ep("A1", "E31", "e1", "2024-06-01", Some(("2025-03-31", "80"))));
     f.add(ep("A1", "E01", "e1", "2024-06-01", Some(("2025-04-01", "80"))));
+    // referred in March, first intervention in April: in treatment from 2025-26 only
+    f.add(Ep { refld: "2025-03-20", ..ep("A1", "W", "e1", "2025-04-05", None) });
     f.build("2024-25");
     f.build("2025-26");
     assert_eq!(f.england("2024-25", "new_presentations"), 3, "S31 and the two June 2024 starts");
-    assert_eq!(f.england("2025-26", "new_presentations"), 1, "S01");
+    assert_eq!(f.england("2025-26", "new_presentations"), 2, "S01 and W");
     assert_eq!(f.england("2024-25", "exits"), 1);
     assert_eq!(f.england("2025-26", "exits"), 1);
     assert_eq!(f.england("2024-25", "in_treatment"), 3, "S31, E31, E01");
-    assert_eq!(f.england("2025-26", "in_treatment"), 3, "S31, S01, E01");
+    assert_eq!(f.england("2025-26", "in_treatment"), 4, "S31, S01, E01, W");
     // the month form: year to date April 2024..March 2025 equals the financial year
     f.build("2025-03");
     for m in ["in_treatment", "new_presentations", "exits"] {
@@ -355,11 +225,12 @@ fn an_episode_with_no_intervention_started_is_not_in_treatment_and_unlinked_peop
 #[test]
 fn waiting_bands_split_at_three_and_six_weeks() {
     let f = Fixture::new();
-    for (person, start) in [("W20", "2024-05-21"), ("W21", "2024-05-22"), ("W42", "2024-06-12"), ("W43", "2024-06-13")] {
+    for (person, start) in [("W20", "2024-05-21"), ("W21", "2024-05-22"), ("W42", "2024-06-12"), ("W43", "2024-06-13")]
+    {
         f.add(Ep { refld: "2024-05-01", ..ep("A1", person, "e1", start, None) });
     }
     f.build("2024-25");
-    let band = |b: &str| f.cell("2024-25", "waiting", "england", ENGLAND, "Total", "waiting_band", b);
+    let band = |b: &str| f.cell("2024-25", "waiting", ("england", ENGLAND), "Total", "waiting_band", b);
     assert_eq!((band("under 3 weeks"), band("3-6 weeks"), band("over 6 weeks")), (1, 2, 1));
 }
 
@@ -381,8 +252,8 @@ fn deaths_settings_and_top_change_are_counted() {
     .unwrap();
     f.build("2024-25");
     assert_eq!(f.england("2024-25", "deaths"), 1);
-    assert_eq!(f.cell("2024-25", "interventions", "england", ENGLAND, "Total", "setting", "prison or secure"), 1);
-    assert_eq!(f.cell("2024-25", "interventions", "england", ENGLAND, "Total", "setting", "community"), 2);
+    assert_eq!(f.cell("2024-25", "interventions", ("england", ENGLAND), "Total", "setting", "prison or secure"), 1);
+    assert_eq!(f.cell("2024-25", "interventions", ("england", ENGLAND), "Total", "setting", "community"), 2);
     assert_eq!(f.england("2024-25", "top_start_review"), 2);
     assert_eq!(f.england("2024-25", "top_abstinent"), 1);
     assert_eq!(f.england("2024-25", "top_reduced"), 1, "20 -> 10 days; the 10-month review is outside 5-7 months");
@@ -401,8 +272,18 @@ fn rebuilding_a_period_is_idempotent_and_keeps_other_periods() {
     f.build("2024-25");
     assert_eq!((snapshot("2024-25"), snapshot("2025-26")), first);
     assert!(first.0 > 0 && first.1 > 0);
-    let months = f.query_i64("SELECT count(DISTINCT month) FROM cube_month WHERE period = '2024-25'", &[]);
-    assert_eq!(months, 12);
+    // the trend covers April 2024..March 2025; nobody was in treatment in April (absent = 0)
+    let months = f.query_i64(
+        "SELECT count(DISTINCT month) FROM cube_month WHERE period = '2024-25'
+           AND month BETWEEN DATE '2024-05-01' AND DATE '2025-03-01'",
+        &[],
+    );
+    assert_eq!(months, 11);
+    let outside = f.query_i64(
+        "SELECT count(*) FROM cube_month WHERE period = '2024-25' AND month NOT BETWEEN DATE '2024-05-01' AND DATE '2025-03-01'",
+        &[],
+    );
+    assert_eq!(outside, 0);
     let trend = f.query_i64(
         "SELECT value FROM cube_month WHERE period = '2024-25' AND month = DATE '2024-05-01'
            AND measure = 'new_presentations' AND geography_level = 'england'",

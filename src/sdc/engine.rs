@@ -1,0 +1,155 @@
+//! `protect`: primary suppression, secondary suppression, the LP audit, rounding mode, the
+//! ledger of earlier publications and rates, over a [`Problem`] under a [`RuleSet`].
+
+use rayon::prelude::*;
+
+use crate::sdc::error::SdcError;
+use crate::sdc::explain::{CellStatus, Counts, Protection, RateReason, RateStatus, Reason};
+use crate::sdc::ledger::Ledger;
+use crate::sdc::model::Problem;
+use crate::sdc::primary::{is_singleton, primary_reason, required_width};
+use crate::sdc::rounding::round_to_base;
+use crate::sdc::rules::{Mode, RuleSet};
+use crate::sdc::secondary::Attack;
+
+/// Protects every cell of `problem` under `rules`, treating cells of the problem's series found
+/// in `ledger` as already published. Fails when a guarantee cannot be met.
+pub fn protect(problem: &Problem, rules: &RuleSet, ledger: &Ledger) -> Result<Protection, SdcError> {
+    let n = problem.cells.len();
+    let mut known_value: Vec<f64> = problem.cells.iter().map(|c| c.value).collect();
+    let mut in_ledger = vec![false; n];
+    for (id, cell) in problem.cells.iter().enumerate() {
+        if let Some(v) = ledger.get(&problem.series, &cell.key) {
+            in_ledger[id] = true;
+            known_value[id] = v;
+        }
+    }
+    let statuses = match rules.mode {
+        Mode::Round => rounded_statuses(problem, rules),
+        Mode::Suppress => {
+            let (statuses, intervals) = suppressed_statuses(problem, rules, &in_ledger, known_value)?;
+            return Ok(finish(problem, rules, statuses, intervals, Vec::new()));
+        }
+    };
+    Ok(finish(problem, rules, statuses, vec![None; n], vec![rules.rounding_note.clone()]))
+}
+
+fn rounded_statuses(problem: &Problem, rules: &RuleSet) -> Vec<CellStatus> {
+    problem
+        .cells
+        .iter()
+        .map(|c| match c.publishable {
+            true => CellStatus::Rounded { value: round_to_base(c.value, rules.rounding_base) },
+            false => CellStatus::Internal,
+        })
+        .collect()
+}
+
+type Intervals = Vec<Option<crate::sdc::audit::Interval>>;
+
+fn suppressed_statuses(
+    problem: &Problem,
+    rules: &RuleSet,
+    in_ledger: &[bool],
+    known_value: Vec<f64>,
+) -> Result<(Vec<CellStatus>, Intervals), SdcError> {
+    let reasons: Vec<_> = problem.cells.par_iter().map(|c| primary_reason(c, rules)).collect();
+    for (id, reason) in reasons.iter().enumerate() {
+        if let (true, Some(r)) = (in_ledger[id], reason) {
+            return Err(SdcError::LedgerSensitive {
+                series: problem.series.clone(),
+                key: problem.cells[id].key.to_string(),
+                reason: r.describe(),
+            });
+        }
+    }
+    let cells = &problem.cells;
+    let unknown: Vec<bool> =
+        (0..cells.len()).map(|i| !in_ledger[i] && (reasons[i].is_some() || !cells[i].publishable)).collect();
+    let mut attack = Attack {
+        problem,
+        rules,
+        relations_of: problem.relations_of_cells(),
+        protected: reasons.iter().map(|r| r.is_some()).collect(),
+        singleton: cells.iter().map(is_singleton).collect(),
+        // Published zeros are never complements: a suppressed zero can be pinned by
+        // non-negativity alone, and hiding it protects nothing.
+        candidate: (0..cells.len())
+            .map(|i| cells[i].publishable && !unknown[i] && !in_ledger[i] && cells[i].value != 0.0)
+            .collect(),
+        unknown,
+        known_value,
+        width_needed: cells.iter().map(|c| required_width(c, rules)).collect(),
+        cost: cells
+            .iter()
+            .map(|c| 1.0 + rules.cost_per_unit * c.value.abs() + rules.cost_per_total_dimension * c.aggregation_level as f64)
+            .collect(),
+        protects: vec![Vec::new(); cells.len()],
+        located: crate::sdc::cube::locate(problem),
+        certificate: vec![None; cells.len()],
+        linked: problem.shapes.len() != 1 || problem.general_relations > 0 || cells.iter().any(|c| c.tables.len() > 1),
+    };
+    if rules.secondary {
+        attack.run()?;
+    }
+    let intervals = attack.audit()?;
+    for (id, interval) in intervals.iter().enumerate() {
+        if !attack.protected[id] {
+            continue;
+        }
+        let ok = interval.as_ref().is_some_and(|i| attack.is_wide_enough(id, i));
+        if !ok {
+            return Err(SdcError::Unprotectable {
+                key: cells[id].key.to_string(),
+                reason: format!("audit interval {interval:?} is narrower than {}", attack.width_needed[id]),
+            });
+        }
+    }
+    let statuses = (0..cells.len())
+        .map(|i| {
+            if let Some(rule) = &reasons[i] {
+                if cells[i].publishable {
+                    return CellStatus::Suppressed { reason: Reason::Primary { rule: rule.clone() } };
+                }
+            }
+            if !cells[i].publishable {
+                CellStatus::Internal
+            } else if attack.unknown[i] {
+                CellStatus::Suppressed { reason: Reason::Secondary { protects: attack.protects[i].clone() } }
+            } else {
+                CellStatus::Published { value: attack.known_value[i] }
+            }
+        })
+        .collect();
+    Ok((statuses, intervals))
+}
+
+fn finish(problem: &Problem, rules: &RuleSet, statuses: Vec<CellStatus>, intervals: Intervals, notes: Vec<String>) -> Protection {
+    let rates: Vec<RateStatus> = problem
+        .rates
+        .iter()
+        .map(|rate| {
+            let (num, den) = (&statuses[rate.numerator], &statuses[rate.denominator]);
+            match (num.public_value(), den.public_value()) {
+                (None, _) => RateStatus::Suppressed { reason: RateReason::NumeratorSuppressed },
+                (_, None) => RateStatus::Suppressed { reason: RateReason::DenominatorSuppressed },
+                (Some(_), Some(_)) if problem.cells[rate.denominator].value == 0.0 => RateStatus::NotApplicable,
+                (Some(_), Some(_)) if problem.cells[rate.denominator].value < rules.min_denominator => {
+                    RateStatus::Suppressed { reason: RateReason::DenominatorBelowMinimum }
+                }
+                (Some(_), Some(d)) if d == 0.0 => RateStatus::NotApplicable,
+                (Some(n), Some(d)) => RateStatus::Published { value: n / d },
+            }
+        })
+        .collect();
+    let counts = Counts {
+        cells: problem.cells.len(),
+        publishable: problem.cells.iter().filter(|c| c.publishable).count(),
+        primary: statuses.iter().filter(|s| matches!(s, CellStatus::Suppressed { reason: Reason::Primary { .. } })).count(),
+        secondary: statuses.iter().filter(|s| matches!(s, CellStatus::Suppressed { reason: Reason::Secondary { .. } })).count(),
+        rounded: statuses.iter().filter(|s| matches!(s, CellStatus::Rounded { .. })).count(),
+        rates: rates.len(),
+        rates_suppressed: rates.iter().filter(|r| matches!(r, RateStatus::Suppressed { .. })).count(),
+    };
+    Protection { statuses, rates, intervals, counts, notes }
+}

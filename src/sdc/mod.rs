@@ -1,0 +1,38 @@
+//! Disclosure control (SDC): tables and rules in, a status for every cell out.
+//!
+//! No dependency on polars or duckdb. The core is a generic [`Problem`]: cells (counts or
+//! magnitudes, publishable or internal-only) and sparse integer relations between them.
+//! [`ProblemBuilder`] builds one from hierarchical tables, merging cells that count the same
+//! population in several tables. [`protect`] applies a [`RuleSet`] (`suppression-rules/*.toml`):
+//! primary rules, secondary suppression by exact Gaussian elimination per component of suppressed
+//! cells (after Langsrud, 2024), singleton protection, and an LP audit of every suppressed cell's
+//! feasible interval; or rounding. A [`Ledger`] carries earlier publications of a series.
+
+pub mod audit;
+pub mod builder;
+pub mod cube;
+pub mod engine;
+pub mod error;
+pub mod explain;
+pub mod gauss;
+pub mod ledger;
+pub mod model;
+pub mod primary;
+pub mod rounding;
+pub mod rules;
+pub mod secondary;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod proptests;
+
+pub use audit::Interval;
+pub use builder::{aggregate, CategoryDef, DimensionDef, ProblemBuilder, TableCell, TableDef};
+pub use engine::protect;
+pub use error::SdcError;
+pub use explain::{AuditEntry, CellStatus, Counts, Protection, RateReason, RateStatus, Reason};
+pub use ledger::{Ledger, LedgerEntry};
+pub use model::{Cell, CellId, CellKey, CellKind, Problem, RateCell, Relation};
+pub use primary::PrimaryReason;
+pub use rules::{Mode, RuleSet};

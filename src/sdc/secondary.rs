@@ -1,0 +1,446 @@
+//! Secondary (complementary) suppression over components of suppressed cells.
+//!
+//! The attacker knows every published cell, every relation and that cells are never negative.
+//! Substituting the published values, each relation only involves suppressed cells, which fall
+//! into independent components (union-find over shared relations). Each component is checked,
+//! in parallel, in three stages, and every failure asks for one complement:
+//!
+//! 1. exact disclosure: exact Gaussian elimination of the component's relations
+//!    ([`crate::sdc::gauss`]); a relation left with a single suppressed cell, or a cell solved by
+//!    a combination of relations, needs a complement in one of its relations;
+//! 2. singletons: a contributor who is alone in a suppressed cell knows its value; eliminating
+//!    again with that cell known must not solve any other protected cell;
+//! 3. intervals: every protected cell's feasible interval must be at least the protection level
+//!    wide and must not lie inside the sensitive range (quick null-space proof, else LP).
+//!
+//! Complements are the cheapest published cells of the failing cell's relations, by the rule
+//! file's cost (small inner cells first, totals last, ties by cell order), so the result is
+//! deterministic. Components touched by a new complement are checked again until none fails.
+
+use rayon::prelude::*;
+
+use crate::sdc::audit::{direction_width, lp_interval, Interval, LocalSystem};
+use crate::sdc::cube::{Cycle, CycleRules};
+use crate::sdc::error::SdcError;
+use crate::sdc::gauss::{Echelon, SparseRow};
+use crate::sdc::model::{CellId, Problem};
+use crate::sdc::rules::RuleSet;
+
+/// Per-cell state of the protection, shared by the secondary step and the final audit.
+pub struct Attack<'a> {
+    pub problem: &'a Problem,
+    pub rules: &'a RuleSet,
+    pub relations_of: Vec<Vec<u32>>,
+    /// Not known to the attacker: suppressed, or internal-only.
+    pub unknown: Vec<bool>,
+    /// Needs an interval at least the protection level wide (primary or sensitive internal).
+    pub protected: Vec<bool>,
+    /// A single contributor can know this cell's value.
+    pub singleton: Vec<bool>,
+    /// Published now and allowed to become a complement.
+    pub candidate: Vec<bool>,
+    /// The value the attacker knows for a known cell (the ledger's for earlier publications).
+    pub known_value: Vec<f64>,
+    pub width_needed: Vec<f64>,
+    pub cost: Vec<f64>,
+    /// For a secondary cell, the protected cells it was chosen for.
+    pub protects: Vec<Vec<CellId>>,
+    /// Table and coordinates of each cell (for cycle certificates).
+    pub located: Vec<Option<(u32, Vec<u32>)>>,
+    /// Certified part of each suppressed cell's interval (from a cycle through it).
+    pub certificate: Vec<Option<Interval>>,
+    /// Tables are linked or relations were added by hand: cycles must be checked.
+    pub linked: bool,
+}
+
+/// Components up to this many cells are checked and audited exactly (elimination and LP);
+/// larger ones rely on cycle certificates and fall back to exact checks only for cells
+/// without one.
+pub const EXACT_MAX: usize = 300;
+
+/// Result of checking one component.
+type CheckOutcome = (Vec<Request>, Vec<(CellId, Interval)>);
+
+/// Most exactly-solved cells handled per component and round (each needs trial eliminations).
+const PER_ROUND: usize = 8;
+
+/// A complement request coming out of a component check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Request {
+    complement: CellId,
+    protects: CellId,
+}
+
+impl<'a> Attack<'a> {
+    /// Union-find components of the unknown cells.
+    pub fn components(&self) -> Vec<Vec<CellId>> {
+        let n = self.problem.cells.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        for rel in &self.problem.relations {
+            let mut first = None;
+            for &(c, _) in &rel.terms {
+                if !self.unknown[c] {
+                    continue;
+                }
+                match first {
+                    None => first = Some(c),
+                    Some(f) => {
+                        let (a, b) = (find(&mut parent, f), find(&mut parent, c));
+                        if a != b {
+                            parent[a.max(b)] = a.min(b);
+                        }
+                    }
+                }
+            }
+        }
+        let mut groups: std::collections::BTreeMap<usize, Vec<CellId>> = Default::default();
+        for c in (0..n).filter(|&c| self.unknown[c]) {
+            let root = find(&mut parent, c);
+            groups.entry(root).or_default().push(c);
+        }
+        groups.into_values().collect()
+    }
+
+    /// The attacker's linear system for a component (cells sorted ascending).
+    pub fn local_system(&self, cells: &[CellId]) -> (LocalSystem, Vec<u32>) {
+        let mut rels: Vec<u32> = cells.iter().flat_map(|&c| self.relations_of[c].iter().copied()).collect();
+        rels.sort_unstable();
+        rels.dedup();
+        let local = |c: CellId| cells.binary_search(&c).ok().map(|j| j as u32);
+        let mut rows = Vec::with_capacity(rels.len());
+        for &r in &rels {
+            let mut terms = Vec::new();
+            let mut rhs = 0.0;
+            for &(c, a) in &self.problem.relations[r as usize].terms {
+                match local(c) {
+                    Some(j) if self.unknown[c] => terms.push((j, a)),
+                    _ => rhs -= a as f64 * self.known_value[c],
+                }
+            }
+            rows.push((terms, rhs));
+        }
+        let values = cells.iter().map(|&c| self.problem.cells[c].value).collect();
+        (LocalSystem { cells: cells.to_vec(), values, rows }, rels)
+    }
+
+    /// Cheapest published candidate among the given relations.
+    fn cheapest_in(&self, rels: impl IntoIterator<Item = u32>) -> Option<CellId> {
+        rels.into_iter()
+            .flat_map(|r| self.problem.relations[r as usize].terms.iter().map(|t| t.0))
+            .filter(|&c| self.candidate[c])
+            .min_by(|&a, &b| self.cost[a].total_cmp(&self.cost[b]).then(a.cmp(&b)))
+    }
+
+    /// A complement for `cell`: first in `preferred` relations, then in any of its relations,
+    /// then anywhere in its component's relations.
+    fn complement_for(&self, cell: CellId, preferred: &[u32], component_rels: &[u32]) -> Result<Request, SdcError> {
+        self.cheapest_in(preferred.iter().copied())
+            .or_else(|| self.cheapest_in(self.relations_of[cell].iter().copied()))
+            .or_else(|| self.cheapest_in(component_rels.iter().copied()))
+            .map(|complement| Request { complement, protects: cell })
+            .ok_or_else(|| SdcError::Unprotectable {
+                key: self.problem.cells[cell].key.to_string(),
+                reason: "no published cell left to suppress as a complement".into(),
+            })
+    }
+
+    fn echelon(&self, sys: &LocalSystem, drop_col: Option<u32>, cell: CellId) -> Result<Echelon, SdcError> {
+        let rows = sys.rows.iter().map(|(t, _)| -> SparseRow {
+            t.iter().filter(|e| Some(e.0) != drop_col).map(|&(c, a)| (c, a as i128)).collect()
+        });
+        Echelon::reduce(rows, sys.cells.len())
+            .map_err(|_| SdcError::EliminationOverflow { key: self.problem.cells[cell].key.to_string() })
+    }
+
+    /// True when a cycle already proves the cell safe.
+    fn certified(&self, c: CellId) -> bool {
+        self.certificate[c].is_some_and(|i| i.width() > 1e-9 && (!self.protected[c] || self.is_wide_enough(c, &i)))
+    }
+
+    fn cycle_rules(&self) -> CycleRules<'_> {
+        CycleRules {
+            problem: self.problem,
+            relations_of: &self.relations_of,
+            unknown: &self.unknown,
+            candidate: &self.candidate,
+            singleton: &self.singleton,
+            cost: &self.cost,
+            options_per_dimension: if self.problem.shapes.first().is_some_and(|s| s.hierarchies.len() >= 4) { 3 } else { 4 },
+            check_balance: self.linked,
+        }
+    }
+
+    /// Cheapest cycle through `c` that protects it (or, for a complement, moves it at all).
+    fn cycle_for(&self, c: CellId) -> Option<Cycle> {
+        let located = self.located[c].as_ref()?;
+        let value = self.problem.cells[c].value;
+        let protected = self.protected[c];
+        let accept = |up: f64, down: f64| {
+            let i = Interval { low: value - down, high: value + up, exact: false };
+            if protected { self.is_wide_enough(c, &i) } else { i.width() > 1e-9 }
+        };
+        self.cycle_rules().cheapest(c, located, self.rules.singleton, &accept)
+    }
+
+    /// Phase one: every primary cell gets the cheapest cycle that protects it, in order of
+    /// value (most sensitive first); the cycle's published cells become complements.
+    pub fn cover_with_cycles(&mut self) {
+        let mut order: Vec<CellId> = (0..self.problem.cells.len()).filter(|&c| self.protected[c] && self.located[c].is_some()).collect();
+        order.sort_by(|&a, &b| self.problem.cells[a].value.total_cmp(&self.problem.cells[b].value).then(a.cmp(&b)));
+        for p in order {
+            if self.certified(p) {
+                continue;
+            }
+            if let Some(cycle) = self.cycle_for(p) {
+                self.apply_cycle(p, &cycle);
+            }
+        }
+    }
+
+    fn apply_cycle(&mut self, p: CellId, cycle: &Cycle) {
+        for &(c, _) in &cycle.terms {
+            if self.candidate[c] {
+                self.candidate[c] = false;
+                self.unknown[c] = true;
+                self.protects[c].push(p);
+            }
+            if let Some(seg) = cycle.segment(c, self.problem.cells[c].value) {
+                if self.certificate[c].is_none_or(|old| seg.width() > old.width()) {
+                    self.certificate[c] = Some(seg);
+                }
+            }
+        }
+    }
+
+    /// Checks one component: large ones by cycle certificates, then exactly.
+    fn check(&self, cells: &[CellId]) -> Result<CheckOutcome, SdcError> {
+        let uncertified: Vec<CellId> = cells.iter().copied().filter(|&c| self.must_hide(c) && !self.certified(c)).collect();
+        if uncertified.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        if cells.len() > EXACT_MAX {
+            let (mut requests, mut certificates) = (Vec::new(), Vec::new());
+            let mut without = false;
+            for &c in &uncertified {
+                match self.cycle_for(c) {
+                    Some(cycle) if cycle.cost == 0.0 => certificates.extend(cycle.segment(c, self.problem.cells[c].value).map(|i| (c, i))),
+                    Some(cycle) if self.protected[c] => requests.extend(
+                        cycle.terms.iter().filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }),
+                    ),
+                    _ => without = true,
+                }
+            }
+            if !requests.is_empty() || !without {
+                return Ok((requests, certificates));
+            }
+        }
+        Ok((self.exact_check(cells)?, Vec::new()))
+    }
+
+    /// Exact checks of one component; returns the complements it needs (empty when safe).
+    fn exact_check(&self, cells: &[CellId]) -> Result<Vec<Request>, SdcError> {
+        let (sys, rels) = self.local_system(cells);
+        // Stage 1a: relations left with one suppressed cell.
+        let mut requests = Vec::new();
+        for (i, (terms, _)) in sys.rows.iter().enumerate() {
+            if let [(j, _)] = terms.as_slice() {
+                let cell = cells[*j as usize];
+                if !self.must_hide(cell) {
+                    continue;
+                }
+                requests.push(self.complement_for(cell, &[rels[i]], &rels)?);
+            }
+        }
+        if !requests.is_empty() {
+            return Ok(requests);
+        }
+        // Stage 1b: cells solved by a combination of relations.
+        let echelon = self.echelon(&sys, None, cells[0])?;
+        let determined: Vec<usize> =
+            (0..cells.len()).filter(|&j| self.must_hide(cells[j]) && echelon.is_determined(j)).take(PER_ROUND).collect();
+        if !determined.is_empty() {
+            return determined.into_iter().map(|j| self.breaking_complement(&sys, &rels, j, None)).collect();
+        }
+        // Stage 2: singletons.
+        let protected_count = cells.iter().filter(|&&c| self.protected[c]).count();
+        if self.rules.singleton && protected_count >= 2 {
+            for (s_local, &s) in cells.iter().enumerate() {
+                // Inner cells count disjoint populations: a singleton learning another inner
+                // cell learns about other people (an aggregate may contain the singleton itself).
+                if !self.singleton[s] || self.problem.cells[s].aggregation_level > 0 {
+                    continue;
+                }
+                let e = self.echelon(&sys, Some(s_local as u32), s)?;
+                let hit = (0..cells.len()).find(|&j| {
+                    j != s_local
+                        && self.protected[cells[j]]
+                        && self.problem.cells[cells[j]].aggregation_level == 0
+                        && e.is_determined(j)
+                });
+                if let Some(j) = hit {
+                    if std::env::var_os("SDC_TRACE").is_some() { eprintln!("  singleton {} reveals {}", self.problem.cells[s].key, self.problem.cells[cells[j]].key); }
+                    return Ok(vec![self.breaking_complement(&sys, &rels, j, Some(s_local as u32))?]);
+                }
+            }
+        }
+        // Stage 3: interval protection.
+        let by_free = echelon.rows_by_free_column(cells.len());
+        let mut narrow = Vec::new();
+        for (j, &c) in cells.iter().enumerate() {
+            if !self.protected[c] || self.certified(c) {
+                continue;
+            }
+            let quick = direction_width(&sys, &echelon, &by_free, j);
+            if quick >= self.width_needed[c] + 1e-9 && quick > self.sensitive_span_width() {
+                continue;
+            }
+            let interval = lp_interval(&sys, j)
+                .map_err(|reason| SdcError::AuditSolver { key: self.problem.cells[c].key.to_string(), reason })?;
+            if !self.is_wide_enough(c, &interval) {
+                narrow.push(self.complement_for(c, &[], &rels)?);
+            }
+        }
+        if !narrow.is_empty() {
+            return Ok(narrow);
+        }
+        Ok(Vec::new())
+    }
+
+    /// The cheapest published cell whose suppression stops local column `target` being solved
+    /// exactly (with column `drop` known to the attacker, for singletons). Candidates from the
+    /// target's own relations are tried first, then the rest of the component's relations.
+    fn breaking_complement(&self, sys: &LocalSystem, rels: &[u32], target: usize, drop: Option<u32>) -> Result<Request, SdcError> {
+        const TRIALS: usize = 40;
+        let cell = sys.cells[target];
+        let by_cost = |mut v: Vec<CellId>| {
+            v.sort_unstable_by(|&a, &b| self.cost[a].total_cmp(&self.cost[b]).then(a.cmp(&b)));
+            v.dedup();
+            v
+        };
+        let near: Vec<CellId> = by_cost(
+            self.relations_of[cell].iter().flat_map(|&r| self.problem.relations[r as usize].terms.iter().map(|t| t.0)).filter(|&c| self.candidate[c]).collect(),
+        );
+        let far: Vec<CellId> = by_cost(
+            rels.iter().flat_map(|&r| self.problem.relations[r as usize].terms.iter().map(|t| t.0)).filter(|&c| self.candidate[c] && !near.contains(&c)).collect(),
+        );
+        let n = sys.cells.len() as u32;
+        for &c in near.iter().chain(&far).take(TRIALS) {
+            let rows = sys.rows.iter().zip(rels).map(|((t, _), &r)| -> SparseRow {
+                let mut row: SparseRow = t.iter().filter(|e| Some(e.0) != drop).map(|&(j, a)| (j, a as i128)).collect();
+                if let Some(&(_, a)) = self.problem.relations[r as usize].terms.iter().find(|t| t.0 == c) {
+                    row.push((n, a as i128));
+                }
+                row
+            });
+            let e = Echelon::reduce(rows, sys.cells.len() + 1)
+                .map_err(|_| SdcError::EliminationOverflow { key: self.problem.cells[cell].key.to_string() })?;
+            if !e.is_determined(target) {
+                return Ok(Request { complement: c, protects: cell });
+            }
+        }
+        self.complement_for(cell, &[], rels)
+    }
+
+    /// Suppressed publishable cells and protected internal cells must never be derivable.
+    fn must_hide(&self, c: CellId) -> bool {
+        self.protected[c] || self.problem.cells[c].publishable
+    }
+
+    fn sensitive_span_width(&self) -> f64 {
+        self.rules.sensitive_span().map_or(0.0, |(lo, hi)| (hi - lo) as f64)
+    }
+
+    /// True when an interval protects cell `c`: wide enough and not inside the sensitive range.
+    pub fn is_wide_enough(&self, c: CellId, interval: &Interval) -> bool {
+        let inside = self.rules.sensitive_span().is_some_and(|(lo, hi)| {
+            matches!(self.problem.cells[c].kind, crate::sdc::model::CellKind::Count)
+                && interval.low >= lo as f64 - 1e-6
+                && interval.high <= hi as f64 + 1e-6
+        });
+        interval.width() >= self.width_needed[c] - 1e-6 && !inside
+    }
+
+    /// Runs the secondary step until every component passes.
+    pub fn run(&mut self) -> Result<(), SdcError> {
+        self.cover_with_cycles();
+        let mut dirty = self.unknown.clone();
+        loop {
+            let components: Vec<Vec<CellId>> =
+                self.components().into_iter().filter(|cells| cells.iter().any(|&c| dirty[c])).collect();
+            if components.is_empty() {
+                return Ok(());
+            }
+            for cells in &components {
+                for &c in cells {
+                    dirty[c] = false;
+                }
+            }
+            if std::env::var_os("SDC_TRACE").is_some() {
+                let sizes: Vec<usize> = components.iter().map(|c| c.len()).collect();
+                eprintln!("round: {} components, largest {:?}", components.len(), sizes.iter().max());
+            }
+            let results: Vec<Result<CheckOutcome, SdcError>> = components.par_iter().map(|cells| self.check(cells)).collect();
+            let mut requests = Vec::new();
+            for r in results {
+                let (req, certificates) = r?;
+                requests.extend(req);
+                for (c, i) in certificates {
+                    self.certificate[c] = Some(i);
+                }
+            }
+            requests.sort_unstable();
+            for req in requests {
+                if self.candidate[req.complement] {
+                    self.candidate[req.complement] = false;
+                    self.unknown[req.complement] = true;
+                    dirty[req.complement] = true;
+                }
+                if !self.protects[req.complement].contains(&req.protects) {
+                    self.protects[req.complement].push(req.protects);
+                }
+            }
+        }
+    }
+
+    /// Exact feasible intervals of every suppressed cell (the audit), by component in parallel.
+    pub fn audit(&self) -> Result<Vec<Option<Interval>>, SdcError> {
+        let components = self.components();
+        let per_component: Vec<Result<Vec<(CellId, Interval)>, SdcError>> = components
+            .par_iter()
+            .map(|cells| {
+                let mut out = Vec::new();
+                let needs = |c: CellId| self.problem.cells[c].publishable || self.protected[c];
+                let exact = cells.len() <= EXACT_MAX;
+                let mut sys = None;
+                for (j, &c) in cells.iter().enumerate() {
+                    if !needs(c) {
+                        continue;
+                    }
+                    if !exact && self.certified(c) {
+                        out.extend(self.certificate[c].map(|i| (c, i)));
+                        continue;
+                    }
+                    let sys = sys.get_or_insert_with(|| self.local_system(cells).0);
+                    let i = lp_interval(sys, j)
+                        .map_err(|reason| SdcError::AuditSolver { key: self.problem.cells[c].key.to_string(), reason })?;
+                    out.push((c, i));
+                }
+                Ok(out)
+            })
+            .collect();
+        let mut intervals = vec![None; self.problem.cells.len()];
+        for r in per_component {
+            for (c, i) in r? {
+                intervals[c] = Some(i);
+            }
+        }
+        Ok(intervals)
+    }
+}
