@@ -19,8 +19,9 @@ pub fn wilson_interval(successes: u64, n: u64, z: f64) -> (f64, f64) {
     let denominator = 1.0 + z2 / n_f;
     let centre = p + z2 / (2.0 * n_f);
     let margin = z * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt();
-    let lower = ((centre - margin) / denominator).clamp(0.0, 1.0);
-    let upper = ((centre + margin) / denominator).clamp(0.0, 1.0);
+    // At 0 (or n) successes the bound is exactly 0 (or 1); floating point would miss it slightly.
+    let lower = if successes == 0 { 0.0 } else { ((centre - margin) / denominator).clamp(0.0, 1.0) };
+    let upper = if successes >= n { 1.0 } else { ((centre + margin) / denominator).clamp(0.0, 1.0) };
     (lower, upper)
 }
 
@@ -30,6 +31,12 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 5e-6
+    }
+
+    #[test]
+    fn bounds_are_exact_at_none_and_all() {
+        assert_eq!(wilson_interval(0, 37, Z_95).0, 0.0);
+        assert_eq!(wilson_interval(37, 37, Z_95).1, 1.0);
     }
 
     #[test]

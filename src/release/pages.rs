@@ -88,7 +88,18 @@ fn merge_views(main: Option<TableView>, las: TableView) -> TableView {
 
 fn bars(view: &TableView, table: &OutputTable, slug: &str) -> Result<Chart> {
     let total_col = view.columns.len().saturating_sub(1);
-    let bars = view.column_values(total_col).into_iter().filter(|(l, _)| l != "Total").collect();
+    // Parent categories (opiate, split into its two parts) would be counted twice in a bar chart.
+    let parents: Vec<String> = table
+        .dimensions
+        .first()
+        .and_then(|d| d.parent.as_ref())
+        .map(|p| p.values().cloned().collect())
+        .unwrap_or_default();
+    let bars = view
+        .column_values(total_col)
+        .into_iter()
+        .filter(|(l, _)| l != "Total" && !parents.contains(l))
+        .collect();
     Ok(bar_chart(&BarChart {
         id: format!("{slug}-{}", table.id),
         title: table.title.clone(),

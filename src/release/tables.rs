@@ -113,16 +113,30 @@ pub fn output_table(grid: &Grid, protected: &Protected, period: &str, notes: Vec
                 }
                 for r in &t.rates {
                     let coord = (r.name.clone(), a.code.clone(), s.clone(), c.clone());
-                    let num = grid.counts.get(&r.numerator, &a.code, s, c);
-                    let den = grid.counts.get(&r.denominator, &a.code, s, c);
+                    // Intervals are computed from the published (possibly rounded) parts, never from
+                    // values the release does not show.
+                    let published = |m: &str| {
+                        protected
+                            .cell(&t.id, &(m.to_string(), a.code.clone(), s.clone(), c.clone()))
+                            .and_then(|(_, st)| st.public_value())
+                    };
+                    let (num, den) = (published(&r.numerator), published(&r.denominator));
                     let (value, marker) = match protected.rate(&t.id, &coord) {
                         Some(RateStatus::Published { value }) => (Some(*value), Marker::None),
                         Some(RateStatus::NotApplicable) => (None, Marker::NotApplicable),
                         _ => (None, Marker::Confidential),
                     };
+                    let value = match (value, num, den) {
+                        (Some(_), Some(n), Some(d)) if d > 0.0 => Some(n / d),
+                        _ => None,
+                    };
+                    let marker = if value.is_none() && marker == Marker::None { Marker::Confidential } else { marker };
                     rows.push(row(&r.name, value, marker));
                     if r.interval {
-                        let bounds = value.map(|_| wilson_interval(num as u64, den as u64, Z95));
+                        let bounds = match (value, num, den) {
+                            (Some(_), Some(n), Some(d)) => Some(wilson_interval(n as u64, d as u64, Z95)),
+                            _ => None,
+                        };
                         rows.push(row(&format!("{}_lower", r.name), bounds.map(|b| b.0), marker));
                         rows.push(row(&format!("{}_upper", r.name), bounds.map(|b| b.1), marker));
                     }

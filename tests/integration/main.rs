@@ -4,5 +4,6 @@
 mod common;
 mod examples;
 mod load;
+mod release;
 mod journeys;
 mod browser;
