@@ -43,13 +43,21 @@ WHERE e.agency = $1
                 WHERE c.client_id = e.client_id AND NOT c.consent)
   );
 
--- name: delete_doomed
+-- name: count_doomed
+SELECT count(*) FROM _doomed;
+
+-- name: delete_doomed_interventions
+-- The agency predicate lets DuckDB skip row groups of other agencies.
 DELETE FROM intervention i USING _doomed d
-WHERE i.agency = d.agency AND i.client_id = d.client_id AND i.episode_id = d.episode_id;
+WHERE i.agency = $1 AND i.agency = d.agency AND i.client_id = d.client_id AND i.episode_id = d.episode_id;
+
+-- name: delete_doomed_tops
 DELETE FROM top_record t USING _doomed d
-WHERE t.agency = d.agency AND t.client_id = d.client_id AND t.episode_id = d.episode_id;
+WHERE t.agency = $1 AND t.agency = d.agency AND t.client_id = d.client_id AND t.episode_id = d.episode_id;
+
+-- name: delete_doomed_episodes
 DELETE FROM episode e USING _doomed d
-WHERE e.agency = d.agency AND e.client_id = d.client_id AND e.episode_id = d.episode_id;
+WHERE e.agency = $1 AND e.agency = d.agency AND e.client_id = d.client_id AND e.episode_id = d.episode_id;
 
 -- name: delete_restated_clients
 DELETE FROM client c USING _stage_client s
@@ -92,3 +100,13 @@ SELECT value FROM warehouse_meta WHERE name = 'attributor_key_fingerprint';
 
 -- name: set_key_fingerprint
 INSERT INTO warehouse_meta (name, value) VALUES ('attributor_key_fingerprint', ?);
+
+-- name: begin_run
+-- During a load run the write-ahead log is not checkpointed after every few
+-- files (which rewrites large parts of the file); each file is still its own
+-- committed transaction, so a killed run loses nothing committed.
+SET checkpoint_threshold = '8GB';
+
+-- name: end_run
+CHECKPOINT;
+RESET checkpoint_threshold;

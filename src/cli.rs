@@ -25,6 +25,14 @@ pub enum Command {
     Build(commands::build::BuildArgs),
     /// Write the protected official statistics release for a period.
     Release(commands::release::ReleaseArgs),
+    /// Write the monthly commissioner packs (one per local authority).
+    Pack(commands::pack::PackArgs),
+    /// Write a research extract of safe aggregates with its output-checking report.
+    Extract(commands::extract::ExtractArgs),
+    /// Write the monthly provider reports (activity and data quality per agency).
+    ProviderReport(commands::provider_report::ProviderReportArgs),
+    /// Protect any user table (inner cells CSV + hierarchies) under a rule file.
+    Protect(commands::protect::ProtectArgs),
 }
 
 /// Runs the parsed command line.
@@ -35,5 +43,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Load(args) => commands::load::run(&args),
         Command::Build(args) => commands::build::run(&args),
         Command::Release(args) => commands::release::run(&args),
+        Command::Pack(args) => commands::pack::run(&args),
+        Command::Extract(args) => commands::extract::run(&args),
+        Command::ProviderReport(args) => commands::provider_report::run(&args),
+        Command::Protect(args) => commands::protect::run(&args),
     }
 }

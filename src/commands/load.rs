@@ -87,6 +87,7 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
     wh.check_key(&key.fingerprint())?;
     wh.replace_agencies(&agencies).context("recording the agencies")?;
     let staging = wh.prepare_staging()?;
+    wh.run_statement("begin_run")?;
     let ctx = IngestContext { schema: &schema, geography: &geography, agencies: &agencies, key: &key };
     progress.set_length(files.len() as u64);
     let mut results = Vec::with_capacity(files.len());
@@ -103,6 +104,7 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
             progress.inc(1);
         }
     }
+    wh.run_statement("end_run")?;
     progress.finish();
     let totals = dq::write_report(&args.dq_out, &args.warehouse, &results)?;
     Ok(LoadSummary { results, totals, report_dir: args.dq_out.clone() })

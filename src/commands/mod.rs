@@ -2,6 +2,10 @@
 
 pub mod build;
 pub mod demo;
+pub mod extract;
 pub mod load;
+pub mod pack;
+pub mod protect;
+pub mod provider_report;
 pub mod release;
 pub mod synth;

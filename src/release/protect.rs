@@ -122,7 +122,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
             }
         }
     }
-    add_links(&mut builder, links)?;
+    let twins = add_links(&mut builder, links)?;
     let mut rates = HashMap::new();
     for g in grids {
         for r in &g.table.rates {
@@ -147,7 +147,8 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
         }
     }
     let problem = builder.build();
-    let protection = sdc::protect(&problem, rules, ledger).context("disclosure control failed: nothing was written")?;
+    let mut protection = sdc::protect(&problem, rules, ledger).context("disclosure control failed: nothing was written")?;
+    harmonise_twins(&mut protection, &twins);
     Ok(Protected { problem, protection, cells, rates })
 }
 
@@ -159,10 +160,16 @@ fn substances_of(g: &Grid) -> Vec<(String, Option<String>)> {
     }
 }
 
-/// Adds an equality relation for every pair of cells a link ties together.
-fn add_links(builder: &mut ProblemBuilder, links: &[LinkSpec]) -> Result<()> {
+/// Ties linked cells together. Category links (a PHOF group = a sum of substance
+/// groups) and measure links without a dimension become equality relations for the
+/// engine. Measure links restricted to a category (successful completions = exits
+/// with reason "successful completion") are returned as twins: after protection a
+/// twin of a suppressed cell is suppressed too, which can only widen what an
+/// attacker can infer, never narrow it.
+fn add_links(builder: &mut ProblemBuilder, links: &[LinkSpec]) -> Result<Vec<(CellId, CellId)>> {
     let snapshot: Vec<CellKey> = builder.problem().cells.iter().map(|c| c.key.clone()).collect();
     let mut relations = Vec::new();
+    let mut twins = Vec::new();
     for (id, key) in snapshot.iter().enumerate() {
         for link in links {
             let (population, measure) = key.measure.split_once(':').unwrap_or(("", key.measure.as_str()));
@@ -176,7 +183,11 @@ fn add_links(builder: &mut ProblemBuilder, links: &[LinkSpec]) -> Result<()> {
                     coords.push((link.dimension.clone(), link.category.clone()));
                 }
                 if let Some(other) = builder.problem().cell_id(&CellKey::new(&target, coords)) {
-                    relations.push(vec![(id, 1), (other, -1)]);
+                    if link.dimension.is_empty() {
+                        relations.push(vec![(id, 1), (other, -1)]);
+                    } else {
+                        twins.push((id, other));
+                    }
                 }
             } else if let Some(groups) = &link.equals_substance {
                 let hit = key.coords.iter().any(|(d, c)| d == &link.dimension && c == &link.category);
@@ -203,5 +214,24 @@ fn add_links(builder: &mut ProblemBuilder, links: &[LinkSpec]) -> Result<()> {
     for terms in relations {
         builder.add_relation(terms).context("linking cells across tables")?;
     }
-    Ok(())
+    Ok(twins)
+}
+
+/// Suppresses the published twin of every suppressed cell (see [`add_links`]).
+fn harmonise_twins(protection: &mut sdc::Protection, twins: &[(CellId, CellId)]) {
+    loop {
+        let mut changed = false;
+        for &(a, b) in twins {
+            for (x, y) in [(a, b), (b, a)] {
+                if protection.statuses[x].is_suppressed() && !protection.statuses[y].is_suppressed() {
+                    protection.statuses[y] = sdc::CellStatus::Suppressed { reason: sdc::Reason::Secondary { protects: vec![x] } };
+                    protection.counts.secondary += 1;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
 }

@@ -190,7 +190,7 @@ fn audit_record(tables: &[OutputTable], grids: &[Grid], protected: &Protected, r
             let coord = coord_of(g, row);
             let cell = CellCoordinates::of_row(t, row);
             if let Some((id, status)) = protected.cell(&t.id, &coord) {
-                let interval = protected.protection.intervals[id].map(|i| [i.low, i.high]).unwrap_or([0.0, f64::INFINITY]);
+                let interval = protected.protection.intervals[id].map(|i| [i.low, i.high.min(f64::MAX)]).unwrap_or([0.0, f64::MAX]);
                 let reason = match status {
                     CellStatus::Suppressed { reason: Reason::Primary { rule } } => SuppressionReason::Primary { rule: rule.describe() },
                     CellStatus::Suppressed { reason: Reason::Secondary { protects } } => SuppressionReason::Secondary {

@@ -58,13 +58,21 @@ pub fn locate(problem: &Problem) -> Vec<Option<(u32, Vec<u32>)>> {
     at
 }
 
-fn down_path(h: &Hierarchy, mut x: usize) -> Vec<usize> {
+/// `x` and a path down to a leaf through the cheapest usable children (`None` if blocked).
+fn down_path(h: &Hierarchy, mut x: usize, line_cost: &dyn Fn(usize) -> f64) -> Option<Vec<usize>> {
     let mut path = vec![x];
-    while let Some(&child) = h.children[x].first() {
+    while !h.children[x].is_empty() {
+        let child = h.children[x]
+            .iter()
+            .copied()
+            .map(|k| (line_cost(k), k))
+            .filter(|(c, _)| c.is_finite())
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))?
+            .1;
         path.push(child);
         x = child;
     }
-    path
+    Some(path)
 }
 
 /// What the search may use, by cell.
@@ -94,37 +102,54 @@ impl CycleRules<'_> {
     }
 
     /// Cheapest cycle through `cell` accepted by `accept(up, down)`; `None` when there is none.
-    pub fn cheapest(&self, cell: CellId, located: &(u32, Vec<u32>), avoid_singletons: bool, accept: &dyn Fn(f64, f64) -> bool) -> Option<Cycle> {
+    /// Alternatives whose line cell is below `wanted` (they would cap the cycle) are tried last.
+    pub fn cheapest(&self, cell: CellId, located: &(u32, Vec<u32>), avoid_singletons: bool, wanted: f64, accept: &dyn Fn(f64, f64) -> bool) -> Option<Cycle> {
         let shape = &self.problem.shapes[located.0 as usize];
         let coords = &located.1;
         // Per dimension: candidate vectors as (category, sign) lists.
         let mut per_dim: Vec<Vec<Vec<(u32, i8)>>> = Vec::with_capacity(coords.len());
         for (d, h) in shape.hierarchies.iter().enumerate() {
             let c = coords[d] as usize;
-            let line_cost = |alt: usize| {
+            let line_cell = |alt: usize| {
                 let mut k = coords.clone();
                 k[d] = alt as u32;
-                shape.cell_at.get(&k).and_then(|&id| self.usable_cost(id)).unwrap_or(f64::INFINITY)
+                shape.cell_at.get(&k).copied()
+            };
+            let line_cost = |alt: usize| line_cell(alt).and_then(|id| self.usable_cost(id)).unwrap_or(f64::INFINITY);
+            let rank = |alt: usize| {
+                let small = line_cell(alt).is_some_and(|id| self.problem.cells[id].value < wanted);
+                line_cost(alt) + if small { 1e9 } else { 0.0 }
             };
             let mut options: Vec<(f64, usize, Vec<(u32, i8)>)> = match h.parent[c] {
                 None => h.children[0]
                     .iter()
-                    .map(|&k| {
+                    .filter_map(|&k| {
                         let mut v = vec![(0u32, 1i8)];
-                        v.extend(down_path(h, k).into_iter().map(|x| (x as u32, 1i8)));
-                        (line_cost(k), k, v)
+                        v.extend(down_path(h, k, &line_cost)?.into_iter().map(|x| (x as u32, 1i8)));
+                        Some((rank(k), k, v))
                     })
                     .collect(),
-                Some(p) => h.children[p]
-                    .iter()
-                    .filter(|&&s| s != c)
-                    .map(|&s| {
-                        let mut v: Vec<(u32, i8)> = down_path(h, c).into_iter().map(|x| (x as u32, 1i8)).collect();
-                        v.extend(down_path(h, s).into_iter().map(|x| (x as u32, -1i8)));
-                        (line_cost(s), s, v)
-                    })
-                    .collect(),
+                Some(p) => {
+                    let own = down_path(h, c, &line_cost);
+                    h.children[p]
+                        .iter()
+                        .filter(|&&s| s != c)
+                        .filter_map(|&s| {
+                            let mut v: Vec<(u32, i8)> = own.as_ref()?.iter().map(|&x| (x as u32, 1i8)).collect();
+                            v.extend(down_path(h, s, &line_cost)?.into_iter().map(|x| (x as u32, -1i8)));
+                            Some((rank(s), s, v))
+                        })
+                        .collect()
+                }
             };
+            // Vertical: +1 on the category, all its ancestors and a path down to a leaf.
+            if let Some(parent) = h.parent[c] {
+                if let Some(down) = down_path(h, c, &line_cost) {
+                    let mut v: Vec<(u32, i8)> = h.ancestors_inclusive(parent).into_iter().map(|x| (x as u32, 1i8)).collect();
+                    v.extend(down.into_iter().map(|x| (x as u32, 1i8)));
+                    options.push((rank(parent), parent, v));
+                }
+            }
             options.retain(|o| o.0.is_finite());
             options.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             options.truncate(self.options_per_dimension);
@@ -191,5 +216,47 @@ impl CycleRules<'_> {
                 self.problem.relations[r as usize].terms.iter().map(|&(x, a)| a * z.get(&x).copied().unwrap_or(0)).sum::<i64>() == 0
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sdc::tests::{dim, inner, official};
+    use crate::sdc::*;
+
+    #[test]
+    fn one_small_cell_gets_a_rectangle_cycle() {
+        let def = TableDef {
+            id: "t".into(),
+            measure: "n".into(),
+            dimensions: vec![dim("row", &[("a", None), ("b", None), ("c", None)]), dim("col", &[("x", None), ("y", None), ("z", None)])],
+        };
+        let rows: Vec<(&[&str], f64)> = vec![(&["a", "x"], 2.0), (&["a", "y"], 20.0), (&["a", "z"], 40.0), (&["b", "x"], 30.0), (&["b", "y"], 9.0), (&["b", "z"], 50.0), (&["c", "x"], 60.0), (&["c", "y"], 70.0), (&["c", "z"], 80.0)];
+        let mut b = ProblemBuilder::new("t");
+        b.add_table(&def, &aggregate(&def, &inner(&rows)).unwrap()).unwrap();
+        let problem = b.build();
+        let n = problem.cells.len();
+        let p = problem.cell_id(&CellKey::new("n", vec![("row".into(), "a".into()), ("col".into(), "x".into())])).unwrap();
+        let mut unknown = vec![false; n];
+        unknown[p] = true;
+        let candidate: Vec<bool> = (0..n).map(|c| c != p).collect();
+        let cost: Vec<f64> = problem.cells.iter().map(|c| 1.0 + c.value + 1000.0 * c.aggregation_level as f64).collect();
+        let relations_of = problem.relations_of_cells();
+        let located = super::locate(&problem);
+        let rules = super::CycleRules {
+            problem: &problem,
+            relations_of: &relations_of,
+            unknown: &unknown,
+            candidate: &candidate,
+            singleton: &vec![false; n],
+            cost: &cost,
+            options_per_dimension: 3,
+            check_balance: true,
+        };
+        let _ = official();
+        let cycle = rules.cheapest(p, located[p].as_ref().unwrap(), true, 5.0, &|up, down| up + down >= 5.0).unwrap();
+        assert_eq!(cycle.terms.len(), 4);
+        assert_eq!(cycle.cost, 21.0 + 31.0 + 10.0);
+        assert_eq!((cycle.up, cycle.down), (20.0, 2.0));
     }
 }

@@ -4,9 +4,12 @@
 //! magnitudes, publishable or internal-only) and sparse integer relations between them.
 //! [`ProblemBuilder`] builds one from hierarchical tables, merging cells that count the same
 //! population in several tables. [`protect`] applies a [`RuleSet`] (`suppression-rules/*.toml`):
-//! primary rules, secondary suppression by exact Gaussian elimination per component of suppressed
-//! cells (after Langsrud, 2024), singleton protection, and an LP audit of every suppressed cell's
-//! feasible interval; or rounding. A [`Ledger`] carries earlier publications of a series.
+//! primary rules; secondary suppression that first gives every primary cell the cheapest cycle
+//! (generalised hypercube, [`cube`]) proving its interval, then checks each component of
+//! suppressed cells by exact Gaussian elimination (after Langsrud, 2024), singleton elimination
+//! and LP intervals, adding complements until all pass; and an audit of every suppressed cell's
+//! feasible interval (exact LP on components up to [`secondary::EXACT_MAX`] cells, certified cycle
+//! segments beyond). Or rounding. A [`Ledger`] carries earlier publications of a series.
 
 pub mod audit;
 pub mod builder;

@@ -1,5 +1,10 @@
 //! Secondary (complementary) suppression over components of suppressed cells.
 //!
+//! Phase one gives every primary cell of a table the cheapest cycle certificate
+//! ([`crate::sdc::cube`]); its published cells become complements. Phase two checks components.
+//! Components larger than [`EXACT_MAX`] cells are accepted when every suppressed cell has a
+//! certificate (otherwise they get cycles or complements); smaller ones are checked exactly:
+//!
 //! The attacker knows every published cell, every relation and that cells are never negative.
 //! Substituting the published values, each relation only involves suppressed cells, which fall
 //! into independent components (union-find over shared relations). Each component is checked,
@@ -57,6 +62,15 @@ pub struct Attack<'a> {
 /// larger ones rely on cycle certificates and fall back to exact checks only for cells
 /// without one.
 pub const EXACT_MAX: usize = 300;
+
+/// Union of two certified segments through the true value (the feasible set is convex, so
+/// everything between their ends is feasible too).
+fn merge(old: Option<Interval>, new: Interval) -> Interval {
+    match old {
+        None => new,
+        Some(o) => Interval { low: o.low.min(new.low), high: o.high.max(new.high), exact: false },
+    }
+}
 
 /// Result of checking one component.
 type CheckOutcome = (Vec<Request>, Vec<(CellId, Interval)>);
@@ -165,6 +179,11 @@ impl<'a> Attack<'a> {
     }
 
     fn cycle_rules(&self) -> CycleRules<'_> {
+        self.cycle_rules_wide(false)
+    }
+
+    /// `wide`: try more alternatives per dimension (a second search when the first finds none).
+    fn cycle_rules_wide(&self, wide: bool) -> CycleRules<'_> {
         CycleRules {
             problem: self.problem,
             relations_of: &self.relations_of,
@@ -172,21 +191,30 @@ impl<'a> Attack<'a> {
             candidate: &self.candidate,
             singleton: &self.singleton,
             cost: &self.cost,
-            options_per_dimension: if self.problem.shapes.first().is_some_and(|s| s.hierarchies.len() >= 4) { 3 } else { 4 },
+            options_per_dimension: match (wide, self.problem.shapes.first().is_some_and(|s| s.hierarchies.len() >= 4)) {
+                (true, _) => 8,
+                (false, true) => 3,
+                (false, false) => 4,
+            },
             check_balance: self.linked,
         }
     }
 
     /// Cheapest cycle through `c` that protects it (or, for a complement, moves it at all).
-    fn cycle_for(&self, c: CellId) -> Option<Cycle> {
+    fn cycle_for(&self, c: CellId, avoid_singletons: bool) -> Option<Cycle> {
         let located = self.located[c].as_ref()?;
         let value = self.problem.cells[c].value;
         let protected = self.protected[c];
+        let known = self.certificate[c];
         let accept = |up: f64, down: f64| {
-            let i = Interval { low: value - down, high: value + up, exact: false };
+            let i = merge(known, Interval { low: value - down, high: value + up, exact: false });
             if protected { self.is_wide_enough(c, &i) } else { i.width() > 1e-9 }
         };
-        self.cycle_rules().cheapest(c, located, self.rules.singleton, &accept)
+        let wanted = if protected { self.width_needed[c] } else { 0.0 };
+        let avoid = self.rules.singleton && avoid_singletons;
+        self.cycle_rules()
+            .cheapest(c, located, avoid, wanted, &accept)
+            .or_else(|| self.cycle_rules_wide(true).cheapest(c, located, avoid, wanted, &accept))
     }
 
     /// Phase one: every primary cell gets the cheapest cycle that protects it, in order of
@@ -198,23 +226,45 @@ impl<'a> Attack<'a> {
             if self.certified(p) {
                 continue;
             }
-            if let Some(cycle) = self.cycle_for(p) {
-                self.apply_cycle(p, &cycle);
+            // A cycle free of other singletons when there is one; otherwise any cycle (the
+            // singleton guarantee is then left to the exact checks of small components).
+            match self.cycle_for(p, true) {
+                Some(cycle) => self.apply_cycle(p, &cycle, true),
+                None => {
+                    if let Some(cycle) = self.cycle_for(p, false) {
+                        self.apply_cycle(p, &cycle, false);
+                    }
+                }
             }
         }
     }
 
-    fn apply_cycle(&mut self, p: CellId, cycle: &Cycle) {
+    /// A singleton inner cell of the support, other than `c`, would pin the cycle for the person
+    /// in it: the segment then certifies nothing about `c`.
+    /// Only protected cells need this: a complement is only hidden from outside attackers.
+    fn singleton_pins(&self, cycle: &Cycle, c: CellId) -> bool {
+        self.rules.singleton
+            && self.protected[c]
+            && cycle.terms.iter().any(|&(x, _)| x != c && self.singleton[x] && self.problem.cells[x].aggregation_level == 0)
+    }
+
+    fn apply_cycle(&mut self, p: CellId, cycle: &Cycle, strict: bool) {
         for &(c, _) in &cycle.terms {
+            if strict && self.singleton_pins(cycle, c) {
+                if self.candidate[c] {
+                    self.candidate[c] = false;
+                    self.unknown[c] = true;
+                    self.protects[c].push(p);
+                }
+                continue;
+            }
             if self.candidate[c] {
                 self.candidate[c] = false;
                 self.unknown[c] = true;
                 self.protects[c].push(p);
             }
             if let Some(seg) = cycle.segment(c, self.problem.cells[c].value) {
-                if self.certificate[c].is_none_or(|old| seg.width() > old.width()) {
-                    self.certificate[c] = Some(seg);
-                }
+                self.certificate[c] = Some(merge(self.certificate[c], seg));
             }
         }
     }
@@ -229,12 +279,17 @@ impl<'a> Attack<'a> {
             let (mut requests, mut certificates) = (Vec::new(), Vec::new());
             let mut without = false;
             for &c in &uncertified {
-                match self.cycle_for(c) {
-                    Some(cycle) if cycle.cost == 0.0 => certificates.extend(cycle.segment(c, self.problem.cells[c].value).map(|i| (c, i))),
+                let cycle = self.cycle_for(c, true).or_else(|| self.cycle_for(c, false));
+                match cycle {
+                    Some(cycle) if cycle.cost == 0.0 => certificates
+                        .extend(cycle.segment(c, self.problem.cells[c].value).map(|i| (c, merge(self.certificate[c], i)))),
                     Some(cycle) if self.protected[c] => requests.extend(
                         cycle.terms.iter().filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }),
                     ),
-                    _ => without = true,
+                    _ => match self.complement_for(c, &[], &[]) {
+                        Ok(r) => requests.push(r),
+                        Err(_) => without = true,
+                    },
                 }
             }
             if !requests.is_empty() || !without {
@@ -285,7 +340,6 @@ impl<'a> Attack<'a> {
                         && e.is_determined(j)
                 });
                 if let Some(j) = hit {
-                    if std::env::var_os("SDC_TRACE").is_some() { eprintln!("  singleton {} reveals {}", self.problem.cells[s].key, self.problem.cells[cells[j]].key); }
                     return Ok(vec![self.breaking_complement(&sys, &rels, j, Some(s_local as u32))?]);
                 }
             }
@@ -381,10 +435,6 @@ impl<'a> Attack<'a> {
                 for &c in cells {
                     dirty[c] = false;
                 }
-            }
-            if std::env::var_os("SDC_TRACE").is_some() {
-                let sizes: Vec<usize> = components.iter().map(|c| c.len()).collect();
-                eprintln!("round: {} components, largest {:?}", components.len(), sizes.iter().max());
             }
             let results: Vec<Result<CheckOutcome, SdcError>> = components.par_iter().map(|cells| self.check(cells)).collect();
             let mut requests = Vec::new();

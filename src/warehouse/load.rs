@@ -94,6 +94,11 @@ impl Warehouse {
         Ok(Staging { episode: columns("_stage_episode")?, intervention: columns("_stage_intervention")?, top: columns("_stage_top")? })
     }
 
+    /// Runs a named statement of `queries/load-submission.sql` that takes no parameters.
+    pub fn run_statement(&self, name: &str) -> Result<(), WarehouseError> {
+        self.conn().execute_batch(statement(LOAD, name)).map_err(self.sql_error(format!("running {name}")))
+    }
+
     /// Replaces the agency reference table with the given agencies (one transaction).
     pub fn replace_agencies(&mut self, agencies: &Agencies) -> Result<(), WarehouseError> {
         let path = self.path().to_path_buf();
@@ -304,7 +309,12 @@ fn replace_records(
         }
     }
     conn.execute(statement(LOAD, "doomed_episodes"), params![name.agency, days(name.period().start)])?;
-    conn.execute_batch(statement(LOAD, "delete_doomed"))?;
+    let doomed: i64 = conn.query_row(statement(LOAD, "count_doomed"), [], |r| r.get(0))?;
+    if doomed > 0 {
+        for s in ["delete_doomed_interventions", "delete_doomed_tops", "delete_doomed_episodes"] {
+            conn.execute(statement(LOAD, s), params![name.agency])?;
+        }
+    }
     conn.execute_batch(statement(LOAD, "delete_restated_clients"))?;
     for s in ["insert_clients", "insert_episodes", "insert_interventions", "insert_tops"] {
         conn.execute(statement(LOAD, s), params![submission_id])?;

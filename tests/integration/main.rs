@@ -5,5 +5,8 @@ mod common;
 mod examples;
 mod load;
 mod release;
+mod packs;
+mod extracts;
 mod journeys;
 mod browser;
+mod protect;

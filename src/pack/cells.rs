@@ -1,0 +1,54 @@
+//! Reading the pack's year-to-date counts from the warehouse cube: every
+//! measure of the pack for England, the regions and the local authorities,
+//! by substance group (with its total). Cells absent from the cube are zero.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+
+use crate::warehouse::Warehouse;
+
+const CELLS_SQL: &str = include_str!("../../queries/pack-cells.sql");
+
+/// The counts the pack publishes (adults), in presentation order.
+pub const MEASURES: [&str; 5] =
+    ["in_treatment", "new_presentations", "exits", "successful_completions", "completions_without_representation"];
+
+/// Year-to-date counts of one period, keyed by (measure, area code, substance group).
+#[derive(Debug, Default, Clone)]
+pub struct YtdCounts {
+    pub period: String,
+    pub values: HashMap<(String, String, String), f64>,
+}
+
+impl YtdCounts {
+    /// The count of a cell (zero when the cube has no row for it).
+    pub fn get(&self, measure: &str, area: &str, substance: &str) -> f64 {
+        self.values.get(&(measure.to_string(), area.to_string(), substance.to_string())).copied().unwrap_or(0.0)
+    }
+}
+
+/// Whether the cube holds anything for `period`.
+pub fn period_is_built(wh: &Warehouse, period: &str) -> bool {
+    wh.conn()
+        .query_row("SELECT count(*) FROM cube WHERE period = ?", [period], |r| r.get::<_, i64>(0))
+        .map(|n| n > 0)
+        .unwrap_or(false)
+}
+
+/// Reads the pack's counts of `period` from the cube.
+pub fn read_ytd(wh: &Warehouse, period: &str) -> Result<YtdCounts> {
+    let measures = MEASURES.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ");
+    let sql = CELLS_SQL.replace("{measures}", &measures);
+    let mut stmt = wh.conn().prepare(&sql).context("preparing the pack query (queries/pack-cells.sql)")?;
+    let mut rows = stmt.query([period]).with_context(|| format!("reading the cube for period {period}"))?;
+    let mut out = YtdCounts { period: period.to_string(), values: HashMap::new() };
+    while let Some(r) = rows.next()? {
+        let measure: String = r.get(0)?;
+        let area: String = r.get(1)?;
+        let substance: String = r.get(2)?;
+        let value: i64 = r.get(3)?;
+        out.values.insert((measure, area, substance), value as f64);
+    }
+    Ok(out)
+}

@@ -1,0 +1,145 @@
+//! The monthly commissioner packs: one pack per local authority (HTML,
+//! Excel, CSV) with the year to date by substance group against the region
+//! and England, the completion rate without representation with its
+//! interval, and the providers the LA commissions with their data quality.
+//!
+//! Every LA's pack of a month is protected in one problem; last month's
+//! published year-to-date figures (from the ledger) enter it as published,
+//! so differencing two months' packs reveals no suppressed count.
+
+pub mod cells;
+pub mod protect;
+pub mod publish;
+pub mod tables;
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::geography::Geography;
+use crate::measures::period::{Period, PeriodKind};
+use crate::progress::Progress;
+use crate::release::data::{areas, substance_hierarchy, TOTAL};
+use crate::sdc::{Ledger, RuleSet};
+use crate::warehouse::Warehouse;
+use protect::PackGrid;
+
+/// What a pack run needs.
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    pub warehouse: PathBuf,
+    /// The month (`2025-03`): year to date from the April before.
+    pub month: String,
+    /// One LA's pack (`None` with `all`).
+    pub la: Option<String>,
+    /// Every LA's pack and an index.
+    pub all: bool,
+    pub rules: PathBuf,
+    pub out: PathBuf,
+    /// The series' ledger (read, then updated with what this run published).
+    pub ledger: PathBuf,
+    pub no_audit_record: bool,
+}
+
+/// The written packs.
+#[derive(Debug)]
+pub struct PackSummary {
+    pub folder: PathBuf,
+    pub packs: usize,
+    pub primary: usize,
+    pub secondary: usize,
+    /// Whether last month's figures were part of the protection.
+    pub previous_month: Option<String>,
+}
+
+/// The month before `period` in the same financial year (none for April).
+pub fn previous_month(period: &Period) -> Option<String> {
+    use chrono::Datelike;
+    let end = period.end;
+    if end.month() == 4 {
+        return None;
+    }
+    let (y, m) = if end.month() == 1 { (end.year() - 1, 12) } else { (end.year(), end.month() - 1) };
+    Some(format!("{y}-{m:02}"))
+}
+
+fn ensure_built(wh: &Warehouse, period: &Period) -> Result<()> {
+    if !cells::period_is_built(wh, &period.label) {
+        crate::measures::build(wh, period).with_context(|| format!("building the measures of {}", period.label))?;
+    }
+    Ok(())
+}
+
+/// Reads, protects (with last month from the ledger) and writes the packs.
+pub fn pack(opts: &PackOptions, progress: &Progress) -> Result<PackSummary> {
+    let period = Period::parse(&opts.month)?;
+    if period.kind != PeriodKind::YearToDate {
+        bail!("packs are monthly: --month takes YYYY-MM, not {}", opts.month);
+    }
+    let geography = Geography::embedded();
+    let las: Vec<String> = match (&opts.la, opts.all) {
+        (Some(la), false) => {
+            if geography.reporting_la(la) != Some(la.as_str()) {
+                bail!("{la} is not a reporting local authority code (see reference-data/geography.csv)");
+            }
+            vec![la.clone()]
+        }
+        (None, true) => geography.reporting_las().map(|l| l.code.clone()).collect(),
+        _ => bail!("give either --la CODE or --all"),
+    };
+    let rules = RuleSet::load(&opts.rules)?;
+    let wh = Warehouse::open(&opts.warehouse)?;
+    progress.set_length(4);
+    progress.set_message("reading the cube");
+    ensure_built(&wh, &period)?;
+    let previous = match previous_month(&period) {
+        Some(label) => {
+            ensure_built(&wh, &Period::parse(&label)?)?;
+            Some(cells::read_ytd(&wh, &label)?)
+        }
+        None => None,
+    };
+    let spec = crate::release::spec::load(None)?;
+    let mut substances = vec![(TOTAL.to_string(), None)];
+    substances.extend(substance_hierarchy(&spec));
+    let grid = PackGrid {
+        areas: areas(&geography, &["region".to_string(), "la".to_string()]),
+        substances,
+        now: cells::read_ytd(&wh, &period.label)?,
+        previous,
+    };
+    progress.inc(1);
+    progress.set_message("disclosure control");
+    let mut ledger = if opts.ledger.exists() { Ledger::load(&opts.ledger)? } else { Ledger::new() };
+    let protected = protect::protect_packs(&grid, &rules, &ledger)?;
+    progress.inc(1);
+    progress.set_message("writing");
+    let folder = publish::write_packs(opts, &period, &grid, &protected, &rules, &wh, &las)?;
+    ledger.record_publication(&protected.problem, &protected.protection);
+    if let Some(dir) = opts.ledger.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    ledger.save(&opts.ledger)?;
+    progress.finish();
+    let c = &protected.protection.counts;
+    Ok(PackSummary {
+        folder,
+        packs: las.len(),
+        primary: c.primary,
+        secondary: c.secondary,
+        previous_month: grid.previous.as_ref().map(|p| p.period.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previous_month_stays_in_the_financial_year() {
+        let p = |s: &str| previous_month(&Period::parse(s).unwrap());
+        assert_eq!(p("2025-03").as_deref(), Some("2025-02"));
+        assert_eq!(p("2025-01").as_deref(), Some("2024-12"));
+        assert_eq!(p("2024-04"), None);
+    }
+}
