@@ -92,7 +92,7 @@ fn read_cells(wh: &Warehouse, o: &ExtractOptions, levels: &[&str]) -> Result<(Ha
 pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
     let period = Period::parse(&o.period)?;
     let rules = RuleSet::load(&o.rules)?;
-    let wh = Warehouse::open(&o.warehouse)?;
+    let wh = Warehouse::open_read_only(&o.warehouse)?;
     let measures_known: i64 = wh
         .conn()
         .query_row("SELECT count(*) FROM cube WHERE period = ? AND measure = ?", [&period.label, &o.request.measure], |r| r.get(0))

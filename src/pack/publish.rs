@@ -80,7 +80,8 @@ pub fn write_packs(
             notes: notes.clone(),
         };
         write_workbook(&run.public_path(&format!("xlsx/{la}.xlsx"))?, &cover, &[ytd.clone(), providers.clone()])?;
-        let sections = vec![section_for(&ytd, "rates", la, &slug, false)?, providers_section(&providers)?];
+        let mut sections = section_for(&ytd, "rates", la, &slug, false)?;
+        sections.push(providers_section(&providers)?);
         let page = ReportPage {
             title: format!("Commissioner pack: {la_name}"),
             kicker: "Commissioner pack".into(),

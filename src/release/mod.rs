@@ -53,7 +53,7 @@ pub fn release(opts: &ReleaseOptions, progress: &Progress) -> Result<ReleaseSumm
     let period = Period::parse(&opts.period)?;
     let spec = spec::load(opts.tables.as_deref())?;
     let rules = RuleSet::load(&opts.rules)?;
-    let wh = Warehouse::open(&opts.warehouse)?;
+    let wh = Warehouse::open_read_only(&opts.warehouse)?;
     let built: i64 = wh
         .conn()
         .query_row("SELECT count(*) FROM cube WHERE period = ?", [&period.label], |r| r.get(0))

@@ -16,8 +16,9 @@ use crate::render::{
     PivotSpec, RatePoint, Section, Series, TableView,
 };
 
-/// How a table is charted (from the table list's `chart` key).
-pub fn section_for(table: &OutputTable, chart: &str, area: &str, slug: &str, with_las: bool) -> Result<Section> {
+/// The sections of a table: its view for `area` (charted per the table list's
+/// `chart` key) and, on region pages, a second section with the region's LAs.
+pub fn section_for(table: &OutputTable, chart: &str, area: &str, slug: &str, with_las: bool) -> Result<Vec<Section>> {
     let labels = measure_labels(std::slice::from_ref(table));
     let spec = |rows: Axis, columns: Axis, measure: Option<String>| PivotSpec {
         caption: String::new(),
@@ -44,46 +45,37 @@ pub fn section_for(table: &OutputTable, chart: &str, area: &str, slug: &str, wit
         "trend" => Some(trend(table, area, slug, &labels)?),
         _ => None,
     };
-    let mut paragraphs = table.notes.clone();
-    let mut sections_table = Some(view);
-    if with_las && table.geography_levels.contains(&GeographyLevel::La) {
-        // The region's local authorities, by the table's first measure and first dimension total.
-        let la_view = pivot(
-            table,
-            &PivotSpec {
-                caption: format!("{}: local authorities", table.title),
-                rows: Axis::Areas(GeographyLevel::La),
-                columns: Axis::Measures,
-                area_code: None,
-                measure: None,
-                fixed: BTreeMap::new(),
-                measure_labels: labels.clone(),
-            },
-        )?;
-        let keep: Vec<_> = la_view.rows.iter().filter(|r| r.header != "LA unknown").cloned().collect();
-        paragraphs.push(format!("Local authority figures follow the table ({} areas).", keep.len()));
-        let mut v = la_view;
-        v.rows = keep;
-        sections_table = Some(merge_views(sections_table.take(), v));
+    let main = Section {
+        id: table.id.clone(),
+        heading: format!("{}: {}", table.id.to_uppercase(), table.title),
+        paragraphs: table.notes.clone(),
+        chart,
+        table: Some(view),
+    };
+    let has_las = table.rows.iter().any(|r| r.geography_level == GeographyLevel::La);
+    if !(with_las && has_las) {
+        return Ok(vec![main]);
     }
-    Ok(Section { id: table.id.clone(), heading: format!("{}: {}", table.id.to_uppercase(), table.title), paragraphs, chart, table: sections_table })
-}
-
-/// Area pages show the main view; LA detail is appended as extra rows under a header row.
-fn merge_views(main: Option<TableView>, las: TableView) -> TableView {
-    match main {
-        Some(m) if m.columns == las.columns => {
-            let mut m = m;
-            m.rows.extend(las.rows);
-            for mk in las.markers {
-                if !m.markers.contains(&mk) {
-                    m.markers.push(mk);
-                }
-            }
-            m
-        }
-        _ => las,
-    }
+    let la_view = pivot(
+        table,
+        &PivotSpec {
+            caption: format!("{}: local authorities", table.title),
+            rows: Axis::Areas(GeographyLevel::La),
+            columns: Axis::Measures,
+            area_code: None,
+            measure: None,
+            fixed: BTreeMap::new(),
+            measure_labels: labels.clone(),
+        },
+    )?;
+    let las = Section {
+        id: format!("{}-la", table.id),
+        heading: format!("{}: local authorities", table.id.to_uppercase()),
+        paragraphs: vec![format!("{} local authorities of this region; totals over every substance group.", la_view.rows.len())],
+        chart: None,
+        table: Some(la_view),
+    };
+    Ok(vec![main, las])
 }
 
 fn bars(view: &TableView, table: &OutputTable, slug: &str) -> Result<Chart> {

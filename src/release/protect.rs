@@ -1,8 +1,8 @@
 //! Disclosure control for a whole release at once: every table's grid of
 //! cells becomes part of one protection problem (cells that count the same
-//! population in two tables are merged; linked measures such as successful
-//! completions and exits with reason "successful completion" are tied by
-//! equality relations), rates follow their parts, and the engine's audit
+//! population in two tables are merged, under aliases where the tables name
+//! them differently, such as successful completions and exits with reason
+//! "successful completion"), rates follow their parts, and the engine's audit
 //! must pass before anything is written.
 
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use super::data::{Area, Counts, TOTAL};
 use super::spec::{LinkSpec, TableSpec};
 use crate::geography::ENGLAND_CODE;
-use crate::sdc::{self, CategoryDef, CellId, CellKey, DimensionDef, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
+use crate::sdc::{self, CategoryDef, CellId, CellKey, DimensionDef, KeyAlias, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
 
 /// The cell grid of one release table.
 #[derive(Debug, Clone)]
@@ -66,6 +66,10 @@ fn geography_dimension(areas: &[Area]) -> DimensionDef {
 /// Builds the problem for every grid, runs the engine, and returns the statuses.
 pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledger: &Ledger, series: &str) -> Result<Protected> {
     let mut builder = ProblemBuilder::new(series);
+    let mut populations: Vec<String> = grids.iter().map(|g| g.table.population.clone()).collect();
+    populations.sort();
+    populations.dedup();
+    register_aliases(&mut builder, links, &populations);
     let mut cells = HashMap::new();
     for g in grids {
         let t = &g.table;
@@ -122,7 +126,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
             }
         }
     }
-    let twins = add_links(&mut builder, links)?;
+    add_sum_links(&mut builder, links)?;
     let mut rates = HashMap::new();
     for g in grids {
         for r in &g.table.rates {
@@ -147,8 +151,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
         }
     }
     let problem = builder.build();
-    let mut protection = sdc::protect(&problem, rules, ledger).context("disclosure control failed: nothing was written")?;
-    harmonise_twins(&mut protection, &twins);
+    let protection = sdc::protect(&problem, rules, ledger).context("disclosure control failed: nothing was written")?;
     Ok(Protected { problem, protection, cells, rates })
 }
 
@@ -160,78 +163,64 @@ fn substances_of(g: &Grid) -> Vec<(String, Option<String>)> {
     }
 }
 
-/// Ties linked cells together. Category links (a PHOF group = a sum of substance
-/// groups) and measure links without a dimension become equality relations for the
-/// engine. Measure links restricted to a category (successful completions = exits
-/// with reason "successful completion") are returned as twins: after protection a
-/// twin of a suppressed cell is suppressed too, which can only widen what an
-/// attacker can infer, never narrow it.
-fn add_links(builder: &mut ProblemBuilder, links: &[LinkSpec]) -> Result<Vec<(CellId, CellId)>> {
-    let snapshot: Vec<CellKey> = builder.problem().cells.iter().map(|c| c.key.clone()).collect();
-    let mut relations = Vec::new();
-    let mut twins = Vec::new();
-    for (id, key) in snapshot.iter().enumerate() {
-        for link in links {
-            let (population, measure) = key.measure.split_once(':').unwrap_or(("", key.measure.as_str()));
-            if let (Some(m), Some(target)) = (&link.measure, &link.equals_measure) {
-                if measure != m || key.coords.iter().any(|(d, _)| !link.dimension.is_empty() && d == &link.dimension) {
-                    continue;
-                }
-                let target = format!("{population}:{target}");
-                let mut coords = key.coords.clone();
-                if !link.dimension.is_empty() {
-                    coords.push((link.dimension.clone(), link.category.clone()));
-                }
-                if let Some(other) = builder.problem().cell_id(&CellKey::new(&target, coords)) {
-                    if link.dimension.is_empty() {
-                        relations.push(vec![(id, 1), (other, -1)]);
-                    } else {
-                        twins.push((id, other));
-                    }
-                }
-            } else if let Some(groups) = &link.equals_substance {
-                let hit = key.coords.iter().any(|(d, c)| d == &link.dimension && c == &link.category);
-                if !hit || key.coords.iter().any(|(d, _)| d == "substance_group") {
-                    continue;
-                }
-                let base: Vec<(String, String)> = key.coords.iter().filter(|(d, _)| d != &link.dimension).cloned().collect();
-                let parts: Option<Vec<CellId>> = groups
-                    .iter()
-                    .map(|g| {
-                        let mut c = base.clone();
-                        c.push(("substance_group".into(), g.clone()));
-                        builder.problem().cell_id(&CellKey::new(&key.measure, c))
-                    })
-                    .collect();
-                if let Some(parts) = parts {
-                    let mut terms = vec![(id, 1)];
-                    terms.extend(parts.into_iter().map(|p| (p, -1)));
-                    relations.push(terms);
-                }
+/// Cells that count the same people or journeys under two names become one cell (aliases,
+/// registered before any table): a measure link (successful completions = exits with reason
+/// "successful completion"; waiting = new presentations) and a category link to a single
+/// substance group (PHOF "alcohol" = "alcohol only"). One cell has one value and one status in
+/// every table that shows it.
+fn register_aliases(builder: &mut ProblemBuilder, links: &[LinkSpec], populations: &[String]) {
+    for link in links {
+        if let (Some(m), Some(target)) = (&link.measure, &link.equals_measure) {
+            for p in populations {
+                builder.alias(KeyAlias::Measure {
+                    measure: format!("{p}:{m}"),
+                    to_measure: format!("{p}:{target}"),
+                    dimension: link.dimension.clone(),
+                    category: link.category.clone(),
+                });
             }
+        } else if let Some([group]) = link.equals_substance.as_deref() {
+            builder.alias(KeyAlias::Category {
+                dimension: link.dimension.clone(),
+                category: link.category.clone(),
+                to_dimension: "substance_group".into(),
+                to_category: group.clone(),
+            });
         }
     }
-    for terms in relations {
-        builder.add_relation(terms).context("linking cells across tables")?;
-    }
-    Ok(twins)
 }
 
-/// Suppresses the published twin of every suppressed cell (see [`add_links`]).
-fn harmonise_twins(protection: &mut sdc::Protection, twins: &[(CellId, CellId)]) {
-    loop {
-        let mut changed = false;
-        for &(a, b) in twins {
-            for (x, y) in [(a, b), (b, a)] {
-                if protection.statuses[x].is_suppressed() && !protection.statuses[y].is_suppressed() {
-                    protection.statuses[y] = sdc::CellStatus::Suppressed { reason: sdc::Reason::Secondary { protects: vec![x] } };
-                    protection.counts.secondary += 1;
-                    changed = true;
-                }
+/// A category link to several substance groups (PHOF "non-opiate" = "non-opiate only" +
+/// "non-opiate and alcohol") is a sum: an equality relation, and the cell is an aggregate.
+fn add_sum_links(builder: &mut ProblemBuilder, links: &[LinkSpec]) -> Result<()> {
+    let snapshot: Vec<CellKey> = builder.problem().cells.iter().map(|c| c.key.clone()).collect();
+    let mut sums = Vec::new();
+    for (id, key) in snapshot.iter().enumerate() {
+        for link in links {
+            let Some(groups) = link.equals_substance.as_ref().filter(|g| g.len() > 1) else { continue };
+            let hit = key.coords.iter().any(|(d, c)| d == &link.dimension && c == &link.category);
+            if !hit || key.coords.iter().any(|(d, _)| d == "substance_group") {
+                continue;
+            }
+            let base: Vec<(String, String)> = key.coords.iter().filter(|(d, _)| d != &link.dimension).cloned().collect();
+            let parts: Option<Vec<CellId>> = groups
+                .iter()
+                .map(|g| {
+                    let mut c = base.clone();
+                    c.push(("substance_group".into(), g.clone()));
+                    builder.problem().cell_id(&builder.canonical_key(&CellKey::new(&key.measure, c)))
+                })
+                .collect();
+            if let Some(parts) = parts {
+                let mut terms = vec![(id, 1)];
+                terms.extend(parts.into_iter().map(|p| (p, -1)));
+                sums.push((id, terms));
             }
         }
-        if !changed {
-            break;
-        }
     }
+    for (id, terms) in sums {
+        builder.add_relation(terms).context("linking cells across tables")?;
+        builder.mark_aggregate(id);
+    }
+    Ok(())
 }

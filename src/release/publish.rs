@@ -112,7 +112,7 @@ fn write_pages(
     let chart_of = |id: &str| spec.tables.iter().find(|t| t.id == id).map(|t| t.chart.clone()).unwrap_or_default();
     let mut sections = Vec::new();
     for t in tables {
-        sections.push(section_for(t, &chart_of(&t.id), ENGLAND_CODE, "england", false)?);
+        sections.extend(section_for(t, &chart_of(&t.id), ENGLAND_CODE, "england", false)?);
     }
     let regions: Vec<(String, String)> = geography.regions().map(|(c, n)| (c.to_string(), n.to_string())).collect();
     let index = ReportPage {
@@ -139,7 +139,7 @@ fn write_pages(
         for (t, g) in tables.iter().zip(grids) {
             if g.areas.iter().any(|a| &a.code == code) {
                 let region_table = restrict_to_region(t, code, geography);
-                sections.push(section_for(&region_table, &chart_of(&t.id), code, code, true)?);
+                sections.extend(section_for(&region_table, &chart_of(&t.id), code, code, true)?);
             }
         }
         let page = ReportPage {

@@ -178,15 +178,81 @@ pub fn aggregate(def: &TableDef, inner: &[TableCell]) -> Result<Vec<TableCell>, 
         .collect())
 }
 
+/// Another name for the same population. Cells whose keys match an alias get the canonical
+/// key, so two tables that count the same people under different names share one cell (one
+/// value, one status) rather than two cells tied by an equality, which the singleton check
+/// would take for two disjoint populations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyAlias {
+    /// Cells of `measure` without a `dimension` coordinate are cells of `to_measure` with
+    /// `dimension = category` (successful completions = exits with reason "successful
+    /// completion"); with `dimension` empty the measure is only renamed.
+    Measure { measure: String, to_measure: String, dimension: String, category: String },
+    /// The coordinate `dimension = category` is the coordinate `to_dimension = to_category`
+    /// (PHOF group "alcohol" = substance group "alcohol only"), unless the key already has a
+    /// `to_dimension` coordinate.
+    Category { dimension: String, category: String, to_dimension: String, to_category: String },
+}
+
+impl KeyAlias {
+    fn apply(&self, key: &mut CellKey) -> bool {
+        match self {
+            KeyAlias::Measure { measure, to_measure, dimension, category } => {
+                if &key.measure != measure || key.coords.iter().any(|(d, _)| d == dimension) {
+                    return false;
+                }
+                key.measure = to_measure.clone();
+                if !dimension.is_empty() {
+                    key.coords.push((dimension.clone(), category.clone()));
+                }
+            }
+            KeyAlias::Category { dimension, category, to_dimension, to_category } => {
+                let Some(at) = key.coords.iter().position(|(d, c)| d == dimension && c == category) else { return false };
+                if key.coords.iter().any(|(d, _)| d == to_dimension) {
+                    return false;
+                }
+                key.coords[at] = (to_dimension.clone(), to_category.clone());
+            }
+        }
+        key.coords.sort();
+        true
+    }
+}
+
 /// Incrementally builds a [`Problem`] from tables, internal cells, relations and rates.
 #[derive(Debug, Default)]
 pub struct ProblemBuilder {
     problem: Problem,
+    aliases: Vec<KeyAlias>,
 }
 
 impl ProblemBuilder {
     pub fn new(series: &str) -> Self {
-        ProblemBuilder { problem: Problem::new(series) }
+        ProblemBuilder { problem: Problem::new(series), aliases: Vec::new() }
+    }
+
+    /// Registers an alias; it applies to the cells of tables added after it.
+    pub fn alias(&mut self, alias: KeyAlias) {
+        self.aliases.push(alias);
+    }
+
+    /// The canonical form of a key under the registered aliases (applied until none matches).
+    pub fn canonical_key(&self, key: &CellKey) -> CellKey {
+        let mut key = key.clone();
+        for _ in 0..=self.aliases.len() {
+            if !self.aliases.iter().any(|a| a.apply(&mut key)) {
+                break;
+            }
+        }
+        key
+    }
+
+    /// Marks a cell as an aggregate of other cells (a linked sum such as PHOF "non-opiate" =
+    /// two substance groups): it costs more as a complement, and the singleton check no longer
+    /// treats it as a population disjoint from its parts.
+    pub fn mark_aggregate(&mut self, id: CellId) {
+        let cell = &mut self.problem.cells[id];
+        cell.aggregation_level = cell.aggregation_level.max(1);
     }
 
     /// Adds a complete table (every total present) and its relations; returns the cell id of
@@ -210,10 +276,10 @@ impl ProblemBuilder {
                 Some(c) => CellKind::Magnitude { contributors: c.clone() },
                 None => CellKind::Count,
             };
-            let id = self.problem.add_cell(
-                &def.id,
-                Cell { key: CellKey::new(&def.measure, key_coords), value: cell.value, kind, publishable: true, aggregation_level: level, tables: vec![] },
-            )?;
+            let key = self.canonical_key(&CellKey::new(&def.measure, key_coords));
+            let id = self.problem.add_cell(&def.id, Cell { key, value: cell.value, kind, publishable: true, aggregation_level: level, tables: vec![] })?;
+            let merged = &mut self.problem.cells[id];
+            merged.aggregation_level = merged.aggregation_level.max(level);
             if at.insert(coords.clone(), id).is_some() {
                 return Err(SdcError::TableCell { table: def.id.clone(), key: cell.coords.join("/"), reason: "cell given twice".into() });
             }
@@ -242,7 +308,12 @@ impl ProblemBuilder {
             }
         }
         let cell_at = at.into_iter().map(|(c, id)| (c.into_iter().map(|i| i as u32).collect(), id)).collect();
-        self.problem.shapes.push(crate::sdc::cube::TableShape { id: def.id.clone(), hierarchies: h, cell_at });
+        self.problem.shapes.push(crate::sdc::cube::TableShape {
+            id: def.id.clone(),
+            hierarchies: h,
+            dimension_names: def.dimensions.iter().map(|d| d.name.clone()).collect(),
+            cell_at,
+        });
         Ok(ids)
     }
 

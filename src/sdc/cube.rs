@@ -22,6 +22,8 @@ use crate::sdc::model::{CellId, Problem};
 pub struct TableShape {
     pub id: String,
     pub hierarchies: Vec<Hierarchy>,
+    /// The dimension name of each hierarchy.
+    pub dimension_names: Vec<String>,
     pub cell_at: HashMap<Vec<u32>, CellId>,
 }
 

@@ -87,6 +87,7 @@ fn suppressed_statuses(
         protects: vec![Vec::new(); cells.len()],
         located: crate::sdc::cube::locate(problem),
         certificate: vec![None; cells.len()],
+        ancestry: crate::sdc::overlap::Ancestry::of(problem),
         linked: problem.shapes.len() != 1 || problem.general_relations > 0 || cells.iter().any(|c| c.tables.len() > 1),
     };
     if rules.secondary {

@@ -20,6 +20,7 @@ pub mod explain;
 pub mod gauss;
 pub mod ledger;
 pub mod model;
+pub mod overlap;
 pub mod primary;
 pub mod rounding;
 pub mod rules;
@@ -31,7 +32,7 @@ mod tests;
 mod proptests;
 
 pub use audit::Interval;
-pub use builder::{aggregate, CategoryDef, DimensionDef, ProblemBuilder, TableCell, TableDef};
+pub use builder::{aggregate, CategoryDef, DimensionDef, KeyAlias, ProblemBuilder, TableCell, TableDef};
 pub use engine::protect;
 pub use error::SdcError;
 pub use explain::{AuditEntry, CellStatus, Counts, Protection, RateReason, RateStatus, Reason};

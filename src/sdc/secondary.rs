@@ -56,6 +56,8 @@ pub struct Attack<'a> {
     pub certificate: Vec<Option<Interval>>,
     /// Tables are linked or relations were added by hand: cycles must be checked.
     pub linked: bool,
+    /// Which cells count disjoint populations (for the singleton check).
+    pub ancestry: crate::sdc::overlap::Ancestry,
 }
 
 /// Components up to this many cells are checked and audited exactly (elimination and LP);
@@ -327,8 +329,9 @@ impl<'a> Attack<'a> {
         let protected_count = cells.iter().filter(|&&c| self.protected[c]).count();
         if self.rules.singleton && protected_count >= 2 {
             for (s_local, &s) in cells.iter().enumerate() {
-                // Inner cells count disjoint populations: a singleton learning another inner
-                // cell learns about other people (an aggregate may contain the singleton itself).
+                // A singleton learning a cell that cannot contain them learns about other
+                // people; one that may contain them (an aggregate, or an inner cell of a
+                // linked table) may only be learning about themselves.
                 if !self.singleton[s] || self.problem.cells[s].aggregation_level > 0 {
                     continue;
                 }
@@ -336,7 +339,7 @@ impl<'a> Attack<'a> {
                 let hit = (0..cells.len()).find(|&j| {
                     j != s_local
                         && self.protected[cells[j]]
-                        && self.problem.cells[cells[j]].aggregation_level == 0
+                        && self.ancestry.disjoint(self.problem, s, cells[j])
                         && e.is_determined(j)
                 });
                 if let Some(j) = hit {

@@ -49,6 +49,20 @@ impl Warehouse {
         Ok(wh)
     }
 
+    /// Opens an existing warehouse for reading only (products: release, extract). Several
+    /// readers may run at once; the file is never changed.
+    pub fn open_read_only(path: &Path) -> Result<Warehouse, WarehouseError> {
+        let open_err = |reason: String| WarehouseError::Open { path: path.to_path_buf(), reason };
+        if !path.is_file() {
+            return Err(open_err("no such file: run `ndtms-stats load` (and `build`) first, or pass --warehouse".into()));
+        }
+        let config = duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .map_err(|e| open_err(e.to_string()))?;
+        let conn = Connection::open_with_flags(path, config).map_err(|e| open_err(e.to_string()))?;
+        Ok(Warehouse { conn, path: path.to_path_buf() })
+    }
+
     /// The DuckDB connection, for queries.
     pub fn conn(&self) -> &Connection {
         &self.conn
