@@ -78,8 +78,46 @@ fn problem_of(t: &RandomTable) -> Problem {
     b.build()
 }
 
+/// Random people counts over area x d0 x d1, published as two linked tables (area x d0 and
+/// area x d1) that share their area margins, as the release's tables by sex and by age do.
+fn linked_problem_of(t: &RandomTable) -> Option<Problem> {
+    if t.flat.len() != 2 {
+        return None;
+    }
+    let single = problem_of(&RandomTable { las_per_region: t.las_per_region.clone(), flat: t.flat.clone(), counts: t.counts.clone() });
+    let mut b = ProblemBuilder::new("prop");
+    for keep in ["d0", "d1"] {
+        // The two-way table by area and `keep`: cells of the three-way table at d_other = Total.
+        let cells: Vec<&Cell> = single.cells.iter().filter(|c| c.key.coords.iter().all(|(d, _)| d == "area" || d == keep)).collect();
+        let n = t.flat[if keep == "d0" { 0 } else { 1 }];
+        let cats: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        let refs: Vec<(&str, Option<&str>)> = cats.iter().map(|c| (c.as_str(), None)).collect();
+        let geo = single.shapes[0].hierarchies[0].clone();
+        let geo_refs: Vec<(String, Option<String>)> = geo.codes.iter().enumerate().skip(1).map(|(i, c)| (c.clone(), geo.parent[i].filter(|&p| p != 0).map(|p| geo.codes[p].clone()))).collect();
+        let geo_refs: Vec<(&str, Option<&str>)> = geo_refs.iter().map(|(c, p)| (c.as_str(), p.as_deref())).collect();
+        let def = TableDef { id: format!("by_{keep}"), measure: "n".into(), dimensions: vec![dim("area", &geo_refs), dim(keep, &refs)] };
+        let table: Vec<TableCell> = cells
+            .iter()
+            .map(|c| {
+                let get = |d: &str| c.key.coords.iter().find(|(x, _)| x == d).map_or("Total".to_string(), |(_, v)| v.clone());
+                TableCell { coords: vec![get("area"), get(keep)], value: c.value, contributors: None }
+            })
+            .collect();
+        b.add_table(&def, &table).unwrap();
+    }
+    Some(b.build())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn protection_holds_on_random_linked_tables(t in random_table()) {
+        let Some(problem) = linked_problem_of(&t) else { return Ok(()) };
+        let rules = official();
+        let p = protect(&problem, &rules, &Ledger::new()).unwrap();
+        assert_protected(&problem, &p, &rules);
+    }
 
     #[test]
     fn protection_holds_on_random_hierarchical_tables(t in random_table()) {

@@ -228,15 +228,10 @@ impl<'a> Attack<'a> {
             if self.certified(p) {
                 continue;
             }
-            // A cycle free of other singletons when there is one; otherwise any cycle (the
-            // singleton guarantee is then left to the exact checks of small components).
-            match self.cycle_for(p, true) {
-                Some(cycle) => self.apply_cycle(p, &cycle, true),
-                None => {
-                    if let Some(cycle) = self.cycle_for(p, false) {
-                        self.apply_cycle(p, &cycle, false);
-                    }
-                }
+            // A cycle free of other singletons when there is one; otherwise any cycle (cells a
+            // singleton could pin get no certificate, so the exact checks decide them).
+            if let Some(cycle) = self.cycle_for(p, true).or_else(|| self.cycle_for(p, false)) {
+                self.apply_cycle(p, &cycle);
             }
         }
     }
@@ -250,20 +245,17 @@ impl<'a> Attack<'a> {
             && cycle.terms.iter().any(|&(x, _)| x != c && self.singleton[x] && self.problem.cells[x].aggregation_level == 0)
     }
 
-    fn apply_cycle(&mut self, p: CellId, cycle: &Cycle, strict: bool) {
+    /// Suppresses the cycle's published cells as complements for `p` and certifies the cells
+    /// whose segment a singleton of the support cannot pin (those are left to the exact checks).
+    fn apply_cycle(&mut self, p: CellId, cycle: &Cycle) {
         for &(c, _) in &cycle.terms {
-            if strict && self.singleton_pins(cycle, c) {
-                if self.candidate[c] {
-                    self.candidate[c] = false;
-                    self.unknown[c] = true;
-                    self.protects[c].push(p);
-                }
-                continue;
-            }
             if self.candidate[c] {
                 self.candidate[c] = false;
                 self.unknown[c] = true;
                 self.protects[c].push(p);
+            }
+            if self.singleton_pins(cycle, c) {
+                continue;
             }
             if let Some(seg) = cycle.segment(c, self.problem.cells[c].value) {
                 self.certificate[c] = Some(merge(self.certificate[c], seg));
@@ -283,6 +275,9 @@ impl<'a> Attack<'a> {
             for &c in &uncertified {
                 let cycle = self.cycle_for(c, true).or_else(|| self.cycle_for(c, false));
                 match cycle {
+                    // A singleton of the support could pin the segment: only the exact checks
+                    // (with their singleton stage) can clear this cell.
+                    Some(cycle) if cycle.cost == 0.0 && self.singleton_pins(&cycle, c) => without = true,
                     Some(cycle) if cycle.cost == 0.0 => certificates
                         .extend(cycle.segment(c, self.problem.cells[c].value).map(|i| (c, merge(self.certificate[c], i)))),
                     Some(cycle) if self.protected[c] => requests.extend(

@@ -78,6 +78,29 @@ pub(crate) fn assert_protected(problem: &Problem, p: &Protection, rules: &RuleSe
             assert!(i.width() > 1e-6, "suppressed cell {} derivable exactly: {i:?}", cell.key);
         }
     }
+    if rules.singleton {
+        assert_singletons_learn_nothing(problem, p, rules, &unknown);
+    }
+}
+
+/// A person alone in a suppressed inner cell knows its value; with that value known, no other
+/// protected cell that cannot contain them may become exactly derivable.
+pub(crate) fn assert_singletons_learn_nothing(problem: &Problem, p: &Protection, rules: &RuleSet, unknown: &[bool]) {
+    let ancestry = overlap::Ancestry::of(problem);
+    for (s, cell) in problem.cells.iter().enumerate() {
+        if !(unknown[s] && primary::is_singleton(cell) && cell.aggregation_level == 0) {
+            continue;
+        }
+        let mut known = unknown.to_vec();
+        known[s] = false;
+        let intervals = global_intervals(problem, &known);
+        for (j, other) in problem.cells.iter().enumerate() {
+            if known[j] && primary::primary_reason(other, rules).is_some() && ancestry.disjoint(problem, s, j) {
+                let i = intervals[j].unwrap();
+                assert!(i.width() > 1e-6, "singleton {} reveals {}: {i:?} ({:?})", cell.key, other.key, p.statuses[j]);
+            }
+        }
+    }
 }
 
 fn status_of<'a>(problem: &Problem, p: &'a Protection, measure: &str, coords: &[(&str, &str)]) -> &'a CellStatus {
@@ -313,4 +336,20 @@ fn audit_record_explains_every_suppression() {
             assert!(e.why.contains("sensitive range"));
         }
     }
+}
+
+#[test]
+fn singleton_pair_under_a_single_child_area_needs_a_third_cell() {
+    // One LA in its region: LA, region and England rows are equal. The pair c0 (4) / c2 (1)
+    // would protect each other but for the person alone in c2, who would recover c0 = 4.
+    let def = TableDef {
+        id: "t".into(),
+        measure: "n".into(),
+        dimensions: vec![dim("area", &[("R0", None), ("R0L0", Some("R0"))]), dim("d0", &[("c0", None), ("c1", None), ("c2", None)])],
+    };
+    let problem = build(&def, &[(&["R0L0", "c0"], 4.0), (&["R0L0", "c1"], 16.0), (&["R0L0", "c2"], 1.0)]);
+    let r = official();
+    let p = protect(&problem, &r, &Ledger::new()).unwrap();
+    assert_protected(&problem, &p, &r);
+    assert!(status_of(&problem, &p, "n", &[("area", "R0L0"), ("d0", "c1")]).is_suppressed() || status_of(&problem, &p, "n", &[("area", "R0L0")]).is_suppressed());
 }
