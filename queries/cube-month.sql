@@ -39,11 +39,13 @@ contact AS (
             AND (ep.disd IS NULL OR ep.disd >= b.first_month)) e
 ),
 placed AS (
-    -- the latest episode in contact in the month places the person and gives
-    -- their population (that of the episode's journey, the latest journey)
+    -- the latest treatment episode in contact in the month places the person
+    -- and gives their population (that of the episode's journey, the latest
+    -- journey); an episode not yet started in treatment places nobody
     SELECT month_start, person_id,
            bool_or(in_treatment_episode)                                      AS in_treatment,
-           arg_max({'la': la, 'region': region, 'population': population}, episode_seq) AS place
+           coalesce(arg_max({'la': la, 'region': region, 'population': population}, episode_seq) FILTER (WHERE in_treatment_episode),
+                    arg_max({'la': la, 'region': region, 'population': population}, episode_seq)) AS place
     FROM contact
     GROUP BY month_start, person_id
 ),

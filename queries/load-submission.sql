@@ -89,8 +89,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?);
 -- name: next_submission_id
 SELECT nextval('submission_seq');
 
--- name: clear_agencies
-DELETE FROM agency;
+-- name: delete_agency
+-- An agency in the reference file replaces its earlier row; agencies missing
+-- from the file keep theirs (their loaded data still needs them).
+DELETE FROM agency WHERE code = ?;
 
 -- name: insert_agency
 INSERT INTO agency (code, name, provider_organisation, commissioning_la, dataset) VALUES (?, ?, ?, ?, ?);

@@ -14,12 +14,15 @@ WITH contact AS (
       AND (te.disd IS NULL OR te.disd >= bp.period_start)
 ),
 per_person AS (
-    -- the person's latest episode in the period (last in the journey order)
-    -- places them in one LA and names their latest journey
+    -- the person's latest treatment episode in the period (last in the journey
+    -- order; an episode whose first intervention is after the period end does
+    -- not count) places them in one LA and names their latest journey
     SELECT person_id,
            any_value(person_key)                    AS person_key,
-           arg_max(coalesce(la, ''), episode_seq)  AS latest_la,   -- '' (no LA) -> LA unknown
-           max(journey_no)                          AS journey_no,  -- journey of the latest episode
+           coalesce(arg_max(coalesce(la, ''), episode_seq) FILTER (WHERE in_treatment_episode),
+                    arg_max(coalesce(la, ''), episode_seq)) AS latest_la,   -- '' (no LA) -> LA unknown
+           coalesce(max(journey_no) FILTER (WHERE in_treatment_episode),
+                    max(journey_no))                AS journey_no,  -- journey of the latest episode
            bool_or(in_treatment_episode)            AS in_treatment,
            list_sort(list_distinct(list(agency) FILTER (WHERE in_treatment_episode))) AS agencies
     FROM contact

@@ -85,18 +85,24 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
     let geography = Geography::embedded();
     let mut wh = Warehouse::open(&args.warehouse)?;
     wh.check_key(&key.fingerprint())?;
-    wh.replace_agencies(&agencies).context("recording the agencies")?;
+    wh.record_agencies(&agencies).context("recording the agencies")?;
     let staging = wh.prepare_staging()?;
     wh.run_statement("begin_run")?;
     let ctx = IngestContext { schema: &schema, geography: &geography, agencies: &agencies, key: &key };
     progress.set_length(files.len() as u64);
     let mut results = Vec::with_capacity(files.len());
+    let mut withdrawals = false;
     for batch in files.chunks(BATCH) {
         let validated: Vec<_> = batch.par_iter().map(|f| validate_one(&ctx, f)).collect();
         for (file, outcome) in batch.iter().zip(validated) {
             let display = file.display().to_string();
             let result = match outcome {
-                Validation::Ok(sha, v) => wh.apply_submission(&schema, &staging, &display, &sha, &v),
+                Validation::Ok(sha, v) => {
+                    let applied = wh.apply_submission(&schema, &staging, &display, &sha, &v);
+                    let withdraws = v.records.clients.iter().any(|(_, consent)| !consent);
+                    withdrawals |= withdraws && applied.as_ref().is_ok_and(|r| r.outcome == Outcome::Loaded);
+                    applied
+                }
                 Validation::Rejected(sha, name, reason) => wh.record_rejection(&display, &sha, name.as_ref(), &reason),
             }
             .with_context(|| format!("loading {display}; files before it are loaded, this one changed nothing"))?;
@@ -105,6 +111,11 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
         }
     }
     wh.run_statement("end_run")?;
+    if withdrawals {
+        // Consent withdrawn: rewrite the file so no byte of the removed records remains.
+        progress.set_message("removing withdrawn records from the file");
+        wh.compact().context("rewriting the warehouse after consent withdrawals")?;
+    }
     progress.finish();
     let totals = dq::write_report(&args.dq_out, &args.warehouse, &results)?;
     Ok(LoadSummary { results, totals, report_dir: args.dq_out.clone() })
@@ -141,9 +152,13 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             for entry in entries {
                 let path = entry.with_context(|| format!("cannot read folder {}", input.display()))?.path();
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if path.is_file() && name.ends_with(".csv") && name != "agencies.csv" {
-                    files.push(path);
+                if !name.ends_with(".csv") || name == "agencies.csv" {
+                    continue;
                 }
+                if !path.is_file() {
+                    bail!("{} is not a readable file (a folder, or a link to nothing)", path.display());
+                }
+                files.push(path);
             }
         } else if input.is_file() {
             files.push(input.clone());
@@ -156,6 +171,10 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         (key, p.clone())
     });
     files.dedup();
+    if files.is_empty() {
+        let shown: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        bail!("no extract files (<AGNCY>_<YYYY-MM>.csv) in {}", shown.join(", "));
+    }
     Ok(files)
 }
 

@@ -91,7 +91,7 @@ pub fn validate_file(ctx: &IngestContext<'_>, file_name: &std::path::Path, bytes
     let body = scan::strip_bom(&bytes);
     let structure = scan::scan(body).map_err(|e| Rejection::Structure(e.to_string()))?;
     let positions = header_positions(ctx.schema, &structure.header)?;
-    let body = body.to_vec();
+    let body = structure.without_blank_lines(body).into_owned();
     drop(bytes);
     let columns = read::TextColumns::parse(body, &structure.header).map_err(Rejection::Parse)?;
     if columns.n_rows != structure.data_rows {
@@ -140,12 +140,32 @@ fn header_positions(schema: &Schema, header: &[String]) -> Result<Vec<usize>, Re
     if !missing.is_empty() || !extra.is_empty() || !duplicated.is_empty() {
         let mut parts = Vec::new();
         let show = |v: &[&str]| v.iter().map(|h| if h.is_empty() { "(blank)".to_string() } else { h.to_string() }).collect::<Vec<_>>().join(", ");
+        // Most field codes missing: the first row is data, not a header; its values may be
+        // personal (initials, dates of birth) and are never repeated.
+        if 2 * missing.len() > expected.len() {
+            return Err(Rejection::Header {
+                dataset: schema.dataset.clone(),
+                detail: format!(
+                    "row 1 is not a header row ({} of the {} field codes missing); the file must start with the header row of field codes",
+                    missing.len(),
+                    expected.len()
+                ),
+            });
+        }
         if !missing.is_empty() {
             parts.push(format!("missing {}", show(&missing)));
         }
         if !extra.is_empty() {
-            parts.push(format!("unexpected {}", show(&extra)));
+            // Only names shaped like field codes are repeated; anything else may be a value.
+            let (codes, other): (Vec<&str>, Vec<&str>) = extra.iter().partition(|h| looks_like_field_code(h));
+            let mut shown = show(&codes);
+            if !other.is_empty() {
+                let n = format!("{} header(s) that are not field codes (not shown)", other.len());
+                shown = if shown.is_empty() { n } else { format!("{shown} and {n}") };
+            }
+            parts.push(format!("unexpected {shown}"));
         }
+        let duplicated: Vec<&str> = duplicated.into_iter().filter(|h| expected.contains(h) || looks_like_field_code(h)).collect();
         if !duplicated.is_empty() {
             parts.push(format!("duplicated {}", show(&duplicated)));
         }
@@ -156,6 +176,15 @@ fn header_positions(schema: &Schema, header: &[String]) -> Result<Vec<usize>, Re
         .iter()
         .map(|f| header.iter().position(|h| *h == f.code).expect("header set checked"))
         .collect())
+}
+
+/// A header worth repeating in a message: 3 to 20 capital letters, digits or underscores,
+/// starting with a letter (initials, dates and most ids never look like this).
+fn looks_like_field_code(h: &str) -> bool {
+    (3..=20).contains(&h.len())
+        && h.starts_with(|c: char| c.is_ascii_uppercase())
+        && h.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && h.chars().filter(|c| c.is_ascii_digit()).count() < 3
 }
 
 /// "2, 5, 9" (at most ten, then "and N more").

@@ -150,7 +150,12 @@ pub fn build_records(
             }
             continue;
         }
-        if let Some(&f) = shared.iter().find(|&&f| members.iter().any(|&r| raw[f][r] != raw[f][members[0]])) {
+        // Blank or unusable values (already an error on their own row) are not a disagreement.
+        let disagrees = |f: usize| {
+            let mut usable = members.iter().filter(|&&r| !rows[r].values[f].is_null()).map(|&r| raw[f][r]);
+            usable.next().is_some_and(|first| usable.any(|v| v != first))
+        };
+        if let Some(&f) = shared.iter().find(|&&f| disagrees(f)) {
             for &r in members {
                 flag(&mut rows[r], tally, Severity::Error, "E_EPISODE_DISAGREE", &schema.fields[f].code, "client or episode field differs between rows of one episode", r);
             }

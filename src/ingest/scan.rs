@@ -13,7 +13,7 @@ pub const MAX_FIELD_BYTES: usize = 4096;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StructureError {
     Empty,
-    Encoding { row: usize, byte_offset: usize },
+    Encoding { row: usize, field: String, byte_offset: usize },
     Ragged { row: usize, found: usize, expected: usize },
     FieldTooLong { row: usize, field: String, bytes: usize },
     UnclosedQuote { row: usize },
@@ -23,8 +23,8 @@ impl std::fmt::Display for StructureError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StructureError::Empty => write!(f, "the file is empty (not even a header row)"),
-            StructureError::Encoding { row, byte_offset } => {
-                write!(f, "row {row}: not valid UTF-8 (byte offset {byte_offset}); files must be UTF-8")
+            StructureError::Encoding { row, field, byte_offset } => {
+                write!(f, "row {row}, field {field}: not valid UTF-8 (byte offset {byte_offset}); files must be UTF-8 (re-save the extract as UTF-8, not Windows-1252 or Latin-1)")
             }
             StructureError::Ragged { row, found, expected } => {
                 write!(f, "row {row}: {found} fields where the header has {expected}")
@@ -37,11 +37,31 @@ impl std::fmt::Display for StructureError {
     }
 }
 
-/// What the scan learned: the header names and the number of data rows.
+/// What the scan learned: the header names, the number of data rows and the blank lines
+/// (outside quotes) that the parser must not see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Structure {
     pub header: Vec<String>,
     pub data_rows: usize,
+    /// Byte ranges of empty lines (a trailing blank line is common in exported files).
+    pub blank_lines: Vec<std::ops::Range<usize>>,
+}
+
+impl Structure {
+    /// The bytes without the blank lines (borrowed when there are none).
+    pub fn without_blank_lines<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        if self.blank_lines.is_empty() {
+            return std::borrow::Cow::Borrowed(bytes);
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut at = 0;
+        for r in &self.blank_lines {
+            out.extend_from_slice(&bytes[at..r.start]);
+            at = r.end;
+        }
+        out.extend_from_slice(&bytes[at..]);
+        std::borrow::Cow::Owned(out)
+    }
 }
 
 /// Strips a UTF-8 byte-order mark.
@@ -53,8 +73,11 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
 pub fn scan(bytes: &[u8]) -> Result<Structure, StructureError> {
     if let Err(e) = std::str::from_utf8(bytes) {
         let offset = e.valid_up_to();
-        let row = 1 + count_records_until(&bytes[..offset]);
-        return Err(StructureError::Encoding { row, byte_offset: offset });
+        let (records, field_index) = locate(&bytes[..offset]);
+        let header_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+        let names: Vec<String> = String::from_utf8_lossy(header_line).split(',').map(|h| h.trim().trim_matches('"').to_string()).collect();
+        let field = names.get(field_index).filter(|_| records > 0).cloned().unwrap_or_else(|| format!("#{}", field_index + 1));
+        return Err(StructureError::Encoding { row: 1 + records, field, byte_offset: offset });
     }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(StructureError::Empty);
@@ -69,6 +92,8 @@ pub fn scan(bytes: &[u8]) -> Result<Structure, StructureError> {
     let n = bytes.len();
     let mut row_has_content = false;
     let mut data_rows = 0usize;
+    let mut line_start = 0usize;
+    let mut blank_lines = Vec::new();
     while i < n {
         let b = bytes[i];
         if in_quotes {
@@ -111,7 +136,10 @@ pub fn scan(bytes: &[u8]) -> Result<Structure, StructureError> {
                             data_rows += 1;
                         }
                         row += 1;
+                    } else {
+                        blank_lines.push(line_start..i + 1);
                     }
+                    line_start = i + 1;
                     fields_in_row = 0;
                     row_has_content = false;
                 } else {
@@ -143,7 +171,7 @@ pub fn scan(bytes: &[u8]) -> Result<Structure, StructureError> {
             data_rows += 1;
         }
     }
-    Ok(Structure { header, data_rows })
+    Ok(Structure { header, data_rows, blank_lines })
 }
 
 fn check_len(row: usize, index: usize, len: usize, header: &[String]) -> Result<(), StructureError> {
@@ -161,17 +189,23 @@ fn finish_row(row: usize, fields: usize, header: &[String]) -> Result<(), Struct
     Ok(())
 }
 
-/// Records (newlines outside quotes) in a prefix, for locating an encoding error.
-fn count_records_until(bytes: &[u8]) -> usize {
+/// Records (newlines outside quotes) in a prefix and the index of the field the prefix ends
+/// in, for locating an encoding error.
+fn locate(bytes: &[u8]) -> (usize, usize) {
     let mut in_quotes = false;
-    bytes.iter().fold(0, |rows, &b| match b {
-        b'"' => {
-            in_quotes = !in_quotes;
-            rows
+    let (mut rows, mut field) = (0, 0);
+    for &b in bytes {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                rows += 1;
+                field = 0;
+            }
+            b',' if !in_quotes => field += 1,
+            _ => {}
         }
-        b'\n' if !in_quotes => rows + 1,
-        _ => rows,
-    })
+    }
+    (rows, field)
 }
 
 #[cfg(test)]
@@ -201,7 +235,9 @@ mod tests {
     #[test]
     fn bad_utf8_names_the_row() {
         let err = scan(b"A,B\n1,2\n\xff,3\n").unwrap_err();
-        assert_eq!(err, StructureError::Encoding { row: 3, byte_offset: 8 });
+        assert_eq!(err, StructureError::Encoding { row: 3, field: "A".into(), byte_offset: 8 });
+        let err = scan(b"A,B\n1,2\n3,caf\xe9\n").unwrap_err();
+        assert_eq!(err, StructureError::Encoding { row: 3, field: "B".into(), byte_offset: 13 });
     }
 
     #[test]
@@ -218,6 +254,19 @@ mod tests {
     #[test]
     fn unclosed_quote_is_rejected() {
         assert_eq!(scan(b"A,B\n1,\"2\n").unwrap_err(), StructureError::UnclosedQuote { row: 2 });
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_removed_for_the_parser() {
+        let bytes = b"A,B\n1,2\n\r\n3,4\n\n";
+        let s = scan(bytes).unwrap();
+        assert_eq!(s.data_rows, 2);
+        assert_eq!(s.without_blank_lines(bytes).as_ref(), b"A,B\n1,2\n3,4\n");
+        // A newline inside quotes is data, not a blank line.
+        let quoted = b"A,B\n\"x\n\n\",2\n";
+        let s = scan(quoted).unwrap();
+        assert!(s.blank_lines.is_empty());
+        assert_eq!(s.data_rows, 1);
     }
 
     #[test]

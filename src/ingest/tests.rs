@@ -116,6 +116,17 @@ fn every_row_error_is_caught() {
     let cases: &[(&[(&str, &str)], &str, &str)] = &[
         (&[("DOB", "")], "E_MISSING", "DOB"),
         (&[("CLIENTID", "")], "E_MISSING", "CLIENTID"),
+        (&[("CONSENT", "")], "E_MISSING", "CONSENT"),
+        (&[("FINITIAL", "")], "E_MISSING", "FINITIAL"),
+        (&[("SINITIAL", "")], "E_MISSING", "SINITIAL"),
+        (&[("SEX", "")], "E_MISSING", "SEX"),
+        (&[("EPISODID", "")], "E_MISSING", "EPISODID"),
+        (&[("REFLD", "")], "E_MISSING", "REFLD"),
+        (&[("DRUG1", "")], "E_MISSING", "DRUG1"),
+        (&[("FINITIAL", "7")], "E_CODE", "FINITIAL"),
+        (&[("ETHNIC", "Q")], "E_CODE", "ETHNIC"),
+        (&[("DISD", "20/01/2025"), ("DISRSN", "90")], "E_CODE", "DISRSN"),
+        (&[("MODSET", "7")], "E_CODE", "MODSET"),
         (&[("SEX", "3")], "E_CODE", "SEX"),
         (&[("DRUG1", "9999")], "E_CODE", "DRUG1"),
         (&[("REFLD", "2025-01-10")], "E_DATE", "REFLD"),
@@ -128,6 +139,14 @@ fn every_row_error_is_caught() {
         (&[("MODEND", "14/01/2025"), ("MODEXIT", "A")], "E_ORDER", "MODEND"),
         (&[("OPIUSE", "29")], "E_RANGE", "OPIUSE"),
         (&[("ALCUSE", "-1")], "E_RANGE", "ALCUSE"),
+        (&[("CRAUSE", "29")], "E_RANGE", "CRAUSE"),
+        (&[("COCAUSE", "29")], "E_RANGE", "COCAUSE"),
+        (&[("AMPHUSE", "29")], "E_RANGE", "AMPHUSE"),
+        (&[("CANNUSE", "29")], "E_RANGE", "CANNUSE"),
+        (&[("TOPDATE", "01/04/2025")], "E_FUTURE_DATE", "TOPDATE"),
+        (&[("MODSET", "")], "E_MISSING_WITH", "MODSET"),
+        (&[("REFMODDT", "")], "E_MISSING_WITH", "REFMODDT"),
+        (&[("TOPDATE", "")], "E_MISSING_WITH", "TOPDATE"),
         (&[("QUALLIFE", "lots")], "E_INTEGER", "QUALLIFE"),
         (&[("MODST", "01/04/2025")], "E_FUTURE_DATE", "MODST"),
         (&[("MODAL", "")], "E_MISSING_WITH", "MODAL"),
@@ -152,6 +171,8 @@ fn every_warning_is_caught() {
         ("N0001", &[("PC", "")], "W_EXPECTED", "PC"),
         ("N0001", &[("RFLS", "")], "W_EXPECTED", "RFLS"),
         ("N0001", &[("INJSTAT", "")], "W_EXPECTED", "INJSTAT"),
+        ("N0001", &[("LA", "")], "W_EXPECTED", "LA"),
+        ("N0001", &[("TRIAGED", "")], "W_EXPECTED", "TRIAGED"),
         ("N0001", &[("LA", "E06099999")], "W_LA_LOOKUP", "LA"),
         ("N0001", &[("DOB", "13/01/2007")], "W_AGE_DATASET", "TRIAGED"),
         ("Y0001", &[("AGNCY", "Y0001")], "W_AGE_DATASET", "TRIAGED"),
@@ -179,6 +200,55 @@ fn disagreeing_episode_fields_are_an_error_on_every_row() {
     assert_eq!(v.rows_loaded, 0);
     assert!(has(&v, Severity::Error, "E_EPISODE_DISAGREE", "DRUG1"));
     assert_eq!(v.messages.iter().find(|m| m.code == "E_EPISODE_DISAGREE").unwrap().row_count, 2);
+}
+
+#[test]
+fn disagreeing_client_fields_are_an_error_on_every_row() {
+    let v = ok(&[row(&[]), row(&[("SEX", "2"), ("MODID", "M2"), ("TOPID", "")])]);
+    assert_eq!(v.rows_loaded, 0);
+    assert!(has(&v, Severity::Error, "E_EPISODE_DISAGREE", "SEX"));
+}
+
+#[test]
+fn a_blank_or_unusable_shared_field_is_its_own_rows_error_not_a_disagreement() {
+    for bad in [("DOB", ""), ("REFLD", "2025-01-10")] {
+        let v = ok(&[row(&[]), row(&[bad, ("MODID", "M2"), ("TOPID", "")])]);
+        assert_eq!((v.rows_total, v.rows_loaded), (2, 1), "{bad:?}: {:?}", v.messages);
+        assert!(!v.messages.iter().any(|m| m.code == "E_EPISODE_DISAGREE"), "{bad:?}: {:?}", v.messages);
+        assert_eq!(v.records.episodes.len(), 1);
+    }
+}
+
+#[test]
+fn the_last_day_of_the_submission_month_is_not_in_the_future() {
+    let v = ok(&[row(&[("MODST", "31/03/2025"), ("TOPDATE", "31/03/2025")])]);
+    assert_eq!(v.rows_clean, 1, "{:?}", v.messages);
+}
+
+#[test]
+fn blank_lines_are_ignored() {
+    let mut bytes = file(&[row(&[])]);
+    bytes.extend_from_slice(b"\n\r\n");
+    let v = run("N0001_2025-03.csv", bytes).unwrap();
+    assert_eq!((v.rows_total, v.rows_clean), (1, 1));
+    let mut middle = format!("{}\n{}\n\n{}\n", header(), row(&[]), row(&[("CLIENTID", "C2")])).into_bytes();
+    middle.extend_from_slice(b"\n");
+    let v = run("N0001_2025-03.csv", middle).unwrap();
+    assert_eq!((v.rows_total, v.rows_clean), (2, 2), "{:?}", v.messages);
+}
+
+#[test]
+fn a_file_without_its_header_row_is_rejected_without_repeating_its_values() {
+    let data_only = format!("{}\n{}\n", row(&[("FINITIAL", "Q"), ("SINITIAL", "Z"), ("DOB", "17/11/1966")]), row(&[]));
+    let err = run("N0001_2025-03.csv", data_only.into_bytes()).unwrap_err().to_string();
+    assert!(err.contains("not a header row"), "{err}");
+    for value in ["17/11/1966", "Q", "Z", "C1", "M14"] {
+        assert!(!err.split(|c: char| !c.is_alphanumeric() && c != '/').any(|w| w == value), "{value} in {err}");
+    }
+    // A header with one stray non-code column: named by count, not by its text.
+    let stray = format!("{},17/11/1966\n", header()).into_bytes();
+    let err = run("N0001_2025-03.csv", stray).unwrap_err().to_string();
+    assert!(err.contains("1 header(s) that are not field codes") && !err.contains("1966"), "{err}");
 }
 
 #[test]

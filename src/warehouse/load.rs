@@ -99,8 +99,9 @@ impl Warehouse {
         self.conn().execute_batch(statement(LOAD, name)).map_err(self.sql_error(format!("running {name}")))
     }
 
-    /// Replaces the agency reference table with the given agencies (one transaction).
-    pub fn replace_agencies(&mut self, agencies: &Agencies) -> Result<(), WarehouseError> {
+    /// Adds or updates the agencies of the reference file (one transaction); agencies missing
+    /// from it keep their rows, so a shorter reference file never orphans loaded data.
+    pub fn record_agencies(&mut self, agencies: &Agencies) -> Result<(), WarehouseError> {
         let path = self.path().to_path_buf();
         let err = |context: &str| {
             let path = path.clone();
@@ -108,10 +109,11 @@ impl Warehouse {
             move |source| WarehouseError::Sql { path, context, source }
         };
         let tx = self.conn_mut().transaction().map_err(err("starting a transaction"))?;
-        tx.execute_batch(statement(LOAD, "clear_agencies")).map_err(err("clearing agencies"))?;
         {
+            let mut delete = tx.prepare(statement(LOAD, "delete_agency")).map_err(err("preparing agency update"))?;
             let mut insert = tx.prepare(statement(LOAD, "insert_agency")).map_err(err("preparing agency insert"))?;
             for a in agencies.iter() {
+                delete.execute(params![a.code]).map_err(err("updating agencies"))?;
                 insert
                     .execute(params![a.code, a.name, a.provider_organisation, a.commissioning_la, a.dataset])
                     .map_err(err("inserting agencies"))?;
@@ -205,8 +207,20 @@ impl Warehouse {
         if result.outcome == Outcome::Loaded {
             replace_records(&tx, schema, staging, name, &file.records, result.submission_id).map_err(ctx(format!("applying {file_name}")))?;
         }
+        crash_point();
         tx.commit().map_err(ctx(format!("committing {file_name}")))?;
         Ok(result)
+    }
+}
+
+/// Crash-test hook: with `NDTMS_STATS_CRASH_IN_FILE=k`, the process dies (abort, as a kill
+/// would) inside the transaction of the k-th file of the run, after its deletes and inserts and
+/// before its commit. Tests use it to prove that a killed load keeps only whole submissions.
+fn crash_point() {
+    static APPLIED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = APPLIED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if std::env::var("NDTMS_STATS_CRASH_IN_FILE").ok().and_then(|v| v.parse::<usize>().ok()) == Some(n) {
+        std::process::abort();
     }
 }
 

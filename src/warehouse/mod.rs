@@ -63,6 +63,38 @@ impl Warehouse {
         Ok(Warehouse { conn, path: path.to_path_buf() })
     }
 
+    /// Rewrites the warehouse into a fresh file and puts it in place of the old one. DuckDB
+    /// marks deleted rows and frees their blocks without overwriting them, so the bytes of
+    /// withdrawn (consent N) records would stay readable in the file; after a rewrite they are
+    /// gone. The new file is complete before it replaces the old (rename), so a failure or a
+    /// kill at any point leaves one whole warehouse.
+    pub fn compact(self) -> Result<Warehouse, WarehouseError> {
+        let path = self.path.clone();
+        let fail = |context: &str, reason: String| WarehouseError::Open { path: path.clone(), reason: format!("{context}: {reason}") };
+        let fresh = path.with_extension("compact.tmp");
+        let _ = std::fs::remove_file(&fresh);
+        let _ = std::fs::remove_file(fresh.with_extension("tmp.wal"));
+        let db: String = self
+            .conn
+            .query_row("SELECT current_database()", [], |r| r.get(0))
+            .map_err(|e| fail("compacting (reading the database name)", e.to_string()))?;
+        let copy = format!(
+            "ATTACH '{}' AS ndtms_compact; COPY FROM DATABASE \"{}\" TO ndtms_compact; DETACH ndtms_compact;",
+            fresh.display().to_string().replace('\'', "''"),
+            db.replace('"', "\"\"")
+        );
+        if let Err(e) = self.conn.execute_batch(&copy) {
+            let _ = std::fs::remove_file(&fresh);
+            return Err(fail("compacting (copying into a fresh file)", e.to_string()));
+        }
+        self.conn.close().map_err(|(_, e)| fail("compacting (closing)", e.to_string()))?;
+        std::fs::File::open(&fresh).and_then(|f| f.sync_all()).map_err(|e| fail("compacting (syncing)", e.to_string()))?;
+        std::fs::rename(&fresh, &path).map_err(|e| fail("compacting (replacing the file)", e.to_string()))?;
+        let wal = PathBuf::from(format!("{}.wal", path.display()));
+        let _ = std::fs::remove_file(wal);
+        Warehouse::open(&path)
+    }
+
     /// The DuckDB connection, for queries.
     pub fn conn(&self) -> &Connection {
         &self.conn

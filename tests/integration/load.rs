@@ -187,19 +187,88 @@ fn a_different_key_is_refused() {
 #[test]
 fn a_killed_load_leaves_whole_submissions_only() {
     let s = Sandbox::new();
-    let rows: Vec<String> = (0..3000).map(|i| row(&[("CLIENTID", format!("C{i}").leak()), ("EPISODID", "E1")])).collect();
-    let files: Vec<_> = (1..=9).map(|m| s.extract(&format!("N0001_2025-{m:02}.csv"), &rows)).collect();
+    let month = |m: u32, n: usize| {
+        let rows: Vec<String> = (0..n).map(|i| row(&[("CLIENTID", format!("C{i}").leak()), ("EPISODID", "E1")])).collect();
+        s.extract(&format!("N0001_2025-{m:02}.csv"), &rows)
+    };
+    let files = [month(1, 50), month(2, 80), month(3, 120)];
     let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    // Killed inside the second file's transaction, after its deletes and inserts.
     let mut cmd = bin();
     cmd.arg("load").args(&refs).arg("--agencies").arg(s.extracts().join("agencies.csv"));
     cmd.arg("--warehouse").arg(s.warehouse()).arg("--key-file").arg(s.key_file()).arg("--dq-out").arg(s.path().join("dq"));
-    let mut child = cmd.spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let _ = child.kill();
-    let _ = child.wait();
-    // Whatever was committed is whole: every loaded submission's episodes are all present.
-    let loaded = s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'loaded'");
-    let episodes = s.query_i64("SELECT count(*) FROM episode");
-    assert_eq!(episodes, if loaded > 0 { 3000 } else { 0 }, "loaded submissions: {loaded}");
+    let out = cmd.env("NDTMS_STATS_CRASH_IN_FILE", "2").output().unwrap();
+    assert!(!out.status.success(), "the process should have died");
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'loaded'"), 1);
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode"), 50, "January whole, February absent");
     assert_eq!(s.query_i64("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '_stage%'"), 0);
+    // Running the load again finishes the job: the same state as one clean run.
+    let again = s.load(&refs);
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode"), 120);
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'loaded'"), 3);
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'unchanged'"), 1);
+}
+
+#[test]
+fn withdrawn_records_leave_no_bytes_in_the_warehouse_file() {
+    let s = Sandbox::new();
+    let feb = s.extract("N0001_2025-02.csv", &[row(&[("PC", "QQ97"), ("EPISODID", "WDEPI")]), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
+    assert!(s.load(&[&feb]).status.success());
+    let bytes = |s: &Sandbox| {
+        let mut b = std::fs::read(s.warehouse()).unwrap();
+        b.extend(std::fs::read(format!("{}.wal", s.warehouse().display())).unwrap_or_default());
+        b
+    };
+    let found = |b: &[u8], needle: &str| b.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(found(&bytes(&s), "WDEPI"), "the episode id is stored while consent holds");
+    let mar = s.extract("N0001_2025-03.csv", &[format!("N0001,C1,N{}", ",".repeat(36)), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
+    let out = s.load(&[&mar]);
+    assert!(out.status.success(), "{}", text(&out));
+    let after = bytes(&s);
+    assert!(!found(&after, "WDEPI") && !found(&after, "QQ97"), "withdrawn values remain in the file");
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C2'"), 1);
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission"), 2, "the ledger survives the rewrite");
+}
+
+#[test]
+fn a_shorter_agencies_file_never_orphans_loaded_data() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[])]);
+    assert!(s.load(&[&f]).status.success());
+    let only_yp = s.path().join("agencies-yp.csv");
+    std::fs::write(&only_yp, "code,name,provider_organisation,commissioning_la,dataset\nY0001,Manchester Young People,CGL,E08000003,community-yp\n").unwrap();
+    let out = bin()
+        .arg("load").arg(&f).arg("--agencies").arg(&only_yp).arg("--warehouse").arg(s.warehouse())
+        .arg("--key-file").arg(s.key_file()).arg("--dq-out").arg(s.path().join("dq2"))
+        .output().unwrap();
+    assert!(!out.status.success() && text(&out).contains("not in agencies.csv"), "{}", text(&out));
+    assert_eq!(s.query_i64("SELECT count(*) FROM agency WHERE code = 'N0001'"), 1);
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE agency = 'N0001'"), 1);
+}
+
+#[test]
+fn empty_or_unusable_inputs_are_errors() {
+    let s = Sandbox::new();
+    let empty = s.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = s.load(&[&empty]);
+    assert!(!out.status.success() && text(&out).contains("no extract files"), "{}", text(&out));
+    std::fs::create_dir_all(s.extracts().join("N0001_2025-03.csv")).unwrap();
+    let out = s.load(&[&s.extracts()]);
+    assert!(!out.status.success() && text(&out).contains("is not a readable file"), "{}", text(&out));
+}
+
+#[test]
+fn the_key_can_come_from_the_environment() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[])]);
+    let out = bin()
+        .arg("load").arg(&f).arg("--agencies").arg(s.extracts().join("agencies.csv"))
+        .arg("--warehouse").arg(s.warehouse()).arg("--dq-out").arg(s.path().join("dq"))
+        .env("NDTMS_STATS_KEY", TEST_KEY)
+        .output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // The same key from a file is accepted by the same warehouse.
+    assert!(s.load(&[&f]).status.success());
 }

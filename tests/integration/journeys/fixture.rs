@@ -31,6 +31,8 @@ pub struct Ep {
     pub drugs: [Option<&'static str>; 3],
     pub triaged: Option<&'static str>,
     pub age: i32,
+    /// Age at referral when it differs from the age at triage and first intervention.
+    pub referral_age: Option<i32>,
     pub modst: Option<&'static str>,
     pub setting: &'static str,
 }
@@ -48,6 +50,11 @@ impl Ep {
         self.triaged = Some(on);
         self.age = age;
         self
+    }
+    /// Referred at `referral`, triaged on `on` at `triage` (also the age at first intervention).
+    pub fn ages(mut self, referral: i32, on: &'static str, triage: i32) -> Ep {
+        self.referral_age = Some(referral);
+        self.triaged(on, triage)
     }
     pub fn modst(mut self, on: Option<&'static str>) -> Ep {
         self.modst = on;
@@ -85,6 +92,7 @@ pub fn ep(
         drugs: [Some("1011"), None, None],
         triaged: None,
         age: 30,
+        referral_age: None,
         modst: Some(start),
         setting: "1",
     }
@@ -111,7 +119,7 @@ impl Fixture {
                 e.id,
                 e.person,
                 e.status,
-                e.age,
+                e.referral_age.unwrap_or(e.age),
                 e.triaged.map(|_| e.age),
                 e.la,
                 e.refld,

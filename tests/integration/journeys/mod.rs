@@ -115,6 +115,61 @@ fn a_mover_counts_in_the_la_of_their_latest_episode_for_every_measure() {
 }
 
 #[test]
+fn a_mover_is_placed_by_their_latest_treatment_episode_not_by_the_exit_episode_or_a_referral() {
+    let f = Fixture::new();
+    // The journey ends with the Manchester episode's discharge (80), but its latest episode in
+    // journey order is at Hackney: the exit and the completion count in Hackney.
+    f.add(ep("A1", "X", "e1", "2024-04-10", Some(("2024-12-31", "80"))));
+    f.add(ep("A2", "X", "e1", "2024-06-01", Some(("2024-09-30", "88"))).la(Some(HACKNEY)));
+    // Treated in Manchester; referred in Hackney in March with a first intervention in April:
+    // the referral is no treatment in 2024-25 and places nobody.
+    f.add(ep("A1", "R", "e1", "2024-05-01", Some(("2024-11-10", "80"))).drugs("1011", None, None));
+    f.add(Ep { refld: "2025-03-20", ..ep("A2", "R", "e1", "2025-04-05", None).la(Some(HACKNEY)).drugs("7000", None, None) });
+    f.build("2024-25");
+    let at = |m: &str, la: &str| f.cell("2024-25", m, ("la", la), "Total", "", "Total");
+    assert_eq!((at("exits", HACKNEY), at("exits", MANCHESTER)), (1, 1));
+    assert_eq!((at("successful_completions", HACKNEY), at("successful_completions", MANCHESTER)), (1, 1));
+    assert_eq!((at("in_treatment", HACKNEY), at("in_treatment", MANCHESTER)), (1, 1));
+    assert_eq!(f.cell("2024-25", "in_treatment", ("la", MANCHESTER), "opiate", "", "Total"), 1, "R's journey in the period is opiate");
+    assert_eq!(f.cell("2024-25", "in_treatment", ("la", HACKNEY), "alcohol only", "", "Total"), 0);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("region", LONDON), "Total", "", "Total"), 1);
+    assert_eq!(f.cell("2024-25", "in_treatment", ("region", NORTH_WEST), "Total", "", "Total"), 1);
+    // Each LA adds up to its region, for every measure and cell.
+    let mismatches = f.query_i64(
+        "WITH la AS (SELECT population, measure, substance_group, dimension, category, region_code AS region, sum(value) v
+                     FROM cube JOIN geography_la g ON g.la_code = cube.area_code
+                     WHERE period = '2024-25' AND geography_level = 'la' GROUP BY ALL),
+              rg AS (SELECT population, measure, substance_group, dimension, category, area_code AS region, value v FROM cube
+                     WHERE period = '2024-25' AND geography_level = 'region')
+         SELECT count(*) FROM la FULL JOIN rg USING (population, measure, substance_group, dimension, category, region)
+         WHERE coalesce(la.v, 0) IS DISTINCT FROM coalesce(rg.v, 0)",
+        &[],
+    );
+    assert_eq!(mismatches, 0);
+}
+
+#[test]
+fn adult_or_young_person_is_decided_by_age_at_the_journeys_first_triage() {
+    let f = Fixture::new();
+    // 17 at referral, 18 at triage: an adult. 18 at referral is impossible to undo later.
+    f.add(ep("A1", "T18", "e1", "2024-05-01", None).ages(17, "2024-05-01", 18));
+    // First triage at 17 in the journey's first episode; a later episode of the same journey
+    // is triaged at 18: still a young person.
+    f.add(ep("A1", "J17", "e1", "2024-04-02", Some(("2024-06-01", "88"))).ages(17, "2024-04-02", 17));
+    f.add(ep("A2", "J17", "e1", "2024-06-10", None).ages(18, "2024-06-10", 18));
+    f.build("2024-25");
+    let people = |population: &str| {
+        f.query_i64(
+            "SELECT coalesce(sum(value), 0) FROM cube WHERE period = '2024-25' AND population = ? AND measure = 'in_treatment'
+               AND geography_level = 'england' AND substance_group = 'Total' AND dimension = ''",
+            &[&population],
+        )
+    };
+    assert_eq!((people("adult"), people("young_people")), (1, 1));
+    assert_eq!(f.journeys("J17").len(), 1);
+}
+
+#[test]
 fn seventeen_at_triage_is_a_young_person_and_eighteen_an_adult() {
     let f = Fixture::new();
     f.add(ep("A1", "Y17", "e1", "2024-05-01", None).triaged("2024-05-01", 17));
@@ -182,6 +237,24 @@ fn representation_within_six_calendar_months_is_a_day_either_side() {
         1
     );
     assert_eq!(f.cell("2024-25", "in_treatment", ("england", ENGLAND), "Total", "phof_group", "opiate"), 2);
+}
+
+#[test]
+fn six_calendar_months_from_the_end_of_august_is_the_end_of_february() {
+    let f = Fixture::new();
+    // Completed 31 August 2024: six calendar months later is 28 February 2025 (not 182 days,
+    // not 3 March). A new journey on that day is a representation; on 1 March it is not.
+    for (person, drug, next) in [("ON", "7000", "2025-02-28"), ("AFTER", "7000", "2025-03-01"), ("NO", "5000", "2025-02-28"), ("NA", "5000", "2025-03-01")] {
+        let person: &'static str = Box::leak(person.to_string().into_boxed_str());
+        f.add(ep("A1", person, "e1", "2024-04-02", Some(("2024-08-31", "81"))).drugs(drug, None, None));
+        let next: &'static str = Box::leak(next.to_string().into_boxed_str());
+        f.add(ep("A1", person, "e2", next, None).drugs(drug, None, None));
+    }
+    f.build("2024-25");
+    let without = |group: &str| f.cell("2024-25", "completions_without_representation", ("england", ENGLAND), "Total", "phof_group", group);
+    assert_eq!(f.england("2024-25", "successful_completions"), 4);
+    assert_eq!((without("alcohol"), without("non-opiate"), without("opiate")), (1, 1, 0));
+    assert_eq!(f.england("2024-25", "completions_without_representation"), 2);
 }
 
 #[test]
