@@ -29,7 +29,8 @@ pub struct PackArgs {
     /// Folder the pack folder (`pack-<month>`) is written into.
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
-    /// Ledger of the packs published so far (read and updated); default `<out>/pack-ledger.json`.
+    /// Ledger of what earlier products showed (read and updated), shared by every product
+    /// written into the same folder; default `<out>/publication-ledger.json`.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
     /// Write no restricted audit record.
@@ -46,7 +47,7 @@ impl PackArgs {
             all: self.all,
             rules: self.rules.clone(),
             out: self.out.clone(),
-            ledger: self.ledger.clone().unwrap_or_else(|| self.out.join("pack-ledger.json")),
+            ledger: self.ledger.clone().unwrap_or_else(|| self.out.join(crate::output::LEDGER_FILE)),
             no_audit_record: self.no_audit_record,
         }
     }

@@ -32,7 +32,8 @@ pub struct ReleaseArgs {
     /// Write no restricted audit record.
     #[arg(long)]
     pub no_audit_record: bool,
-    /// Ledger of earlier publications of this series (read and updated).
+    /// Ledger of what earlier products showed (read and updated), shared by every product
+    /// written into the same folder; default `<out>/publication-ledger.json`.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
 }
@@ -47,7 +48,7 @@ impl ReleaseArgs {
             tables: self.tables.clone(),
             templates: self.templates.clone(),
             no_audit_record: self.no_audit_record,
-            ledger: self.ledger.clone(),
+            ledger: Some(self.ledger.clone().unwrap_or_else(|| self.out.join(crate::output::LEDGER_FILE))),
         }
     }
 }

@@ -87,6 +87,13 @@ impl Period {
         self.end.format("%Y-%m-%d").to_string()
     }
 
+    /// The measure name disclosure control uses for this period's cells: `measure@start/end`.
+    /// A financial year and the year to date of its March cover the same days and so give the
+    /// same cells, whichever product shows them.
+    pub fn qualify(&self, measure: &str) -> String {
+        format!("{measure}@{}/{}", self.start_iso(), self.end_iso())
+    }
+
     /// The financial year this period belongs to, as `YYYY-YY`.
     pub fn financial_year(&self) -> String {
         let y = self.start.year();

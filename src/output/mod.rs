@@ -20,6 +20,14 @@ mod tidy_csv;
 
 use std::path::PathBuf;
 
+/// The ledger series of every NDTMS product (release, packs, provider reports, extracts): cells
+/// are keyed by population, measure, period and coordinates, so a cell two products show is one
+/// cell with one status.
+pub const PUBLICATIONS: &str = "ndtms-publications";
+
+/// The ledger's file name in a products folder (next to the product folders it records).
+pub const LEDGER_FILE: &str = "publication-ledger.json";
+
 pub use audit::{AuditRecord, CellCoordinates, SuppressedCell, SuppressionReason};
 pub use hash::FileHash;
 pub use manifest::{Manifest, ManifestDimension, ManifestGeography, ManifestTable, Period};

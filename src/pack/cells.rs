@@ -52,3 +52,27 @@ pub fn read_ytd(wh: &Warehouse, period: &str) -> Result<YtdCounts> {
     }
     Ok(out)
 }
+
+/// The provider measures shown by packs and provider reports (adults, year to date).
+pub const PROVIDER_MEASURES: [&str; 4] = ["in_treatment", "new_presentations", "exits", "successful_completions"];
+
+/// Year-to-date counts of every agency, keyed by (measure, agency code); absent means zero.
+pub fn read_provider_ytd(wh: &Warehouse, period: &str) -> Result<HashMap<(String, String), f64>> {
+    let measures = PROVIDER_MEASURES.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT measure, area_code, value FROM cube WHERE period = ? AND population = 'adult' AND geography_level = 'provider'
+         AND dimension = '' AND substance_group = 'Total' AND measure IN ({measures})"
+    );
+    let mut stmt = wh.conn().prepare(&sql).context("preparing the provider query")?;
+    let rows = stmt
+        .query_map([period], |r| Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), r.get::<_, i64>(2)? as f64)))
+        .with_context(|| format!("reading provider counts for {period}"))?;
+    Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
+}
+
+/// Every agency of the warehouse, (code, name), by code.
+pub fn agencies(wh: &Warehouse) -> Result<Vec<(String, String)>> {
+    let mut stmt = wh.conn().prepare("SELECT code, name FROM agency ORDER BY code").context("preparing the agency query")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).context("reading the agencies")?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}

@@ -70,6 +70,31 @@ fn ensure_built(wh: &Warehouse, period: &Period) -> Result<()> {
     Ok(())
 }
 
+/// The cells of one month's packs and provider reports: every area's year to date by
+/// substance group, last month's (for the ledger link), every agency's year to date. Builds
+/// the month (and the month before) in the warehouse when the cube lacks them.
+pub fn month_grid(wh: &Warehouse, period: &Period, geography: &Geography) -> Result<PackGrid> {
+    ensure_built(wh, period)?;
+    let previous = match previous_month(period) {
+        Some(label) => {
+            ensure_built(wh, &Period::parse(&label)?)?;
+            Some(cells::read_ytd(wh, &label)?)
+        }
+        None => None,
+    };
+    let spec = crate::release::spec::load(None)?;
+    let mut substances = vec![(TOTAL.to_string(), None)];
+    substances.extend(substance_hierarchy(&spec));
+    Ok(PackGrid {
+        areas: areas(geography, &["region".to_string(), "la".to_string()]),
+        substances,
+        now: cells::read_ytd(wh, &period.label)?,
+        previous,
+        providers: cells::agencies(wh)?.into_iter().map(|(code, _)| code).collect(),
+        provider_counts: cells::read_provider_ytd(wh, &period.label)?,
+    })
+}
+
 /// Reads, protects (with last month from the ledger) and writes the packs.
 pub fn pack(opts: &PackOptions, progress: &Progress) -> Result<PackSummary> {
     let period = Period::parse(&opts.month)?;
@@ -91,23 +116,7 @@ pub fn pack(opts: &PackOptions, progress: &Progress) -> Result<PackSummary> {
     let wh = Warehouse::open(&opts.warehouse)?;
     progress.set_length(4);
     progress.set_message("reading the cube");
-    ensure_built(&wh, &period)?;
-    let previous = match previous_month(&period) {
-        Some(label) => {
-            ensure_built(&wh, &Period::parse(&label)?)?;
-            Some(cells::read_ytd(&wh, &label)?)
-        }
-        None => None,
-    };
-    let spec = crate::release::spec::load(None)?;
-    let mut substances = vec![(TOTAL.to_string(), None)];
-    substances.extend(substance_hierarchy(&spec));
-    let grid = PackGrid {
-        areas: areas(&geography, &["region".to_string(), "la".to_string()]),
-        substances,
-        now: cells::read_ytd(&wh, &period.label)?,
-        previous,
-    };
+    let grid = month_grid(&wh, &period, &geography)?;
     progress.inc(1);
     progress.set_message("disclosure control");
     let mut ledger = if opts.ledger.exists() { Ledger::load(&opts.ledger)? } else { Ledger::new() };

@@ -14,13 +14,13 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 
-use super::cells::{YtdCounts, MEASURES};
+use super::cells::{YtdCounts, MEASURES, PROVIDER_MEASURES};
 use crate::geography::ENGLAND_CODE;
 use crate::release::data::{Area, TOTAL};
 use crate::sdc::{self, CategoryDef, CellId, CellKey, CellKind, DimensionDef, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
 
-/// The ledger series every commissioner pack belongs to.
-pub const SERIES: &str = "commissioner-pack";
+/// The ledger series every commissioner pack belongs to (shared with the other products).
+pub const SERIES: &str = crate::output::PUBLICATIONS;
 
 /// The rate shown with intervals: completions without representation / in treatment.
 pub const RATE: &str = "completion_without_representation_rate";
@@ -38,6 +38,10 @@ pub struct PackGrid {
     pub now: YtdCounts,
     /// Last month's year to date (absent in April, when the year starts again).
     pub previous: Option<YtdCounts>,
+    /// Every agency's year-to-date counts, (measure, agency) -> value: cells of their own (an
+    /// agency's people do not add up to an area), shown in packs and provider reports.
+    pub providers: Vec<String>,
+    pub provider_counts: HashMap<(String, String), f64>,
 }
 
 /// The protected month: problem, outcome and the way from (measure, area, substance) to cells.
@@ -46,9 +50,25 @@ pub struct ProtectedPack {
     pub protection: sdc::Protection,
     cells: HashMap<(String, String, String), CellId>,
     rates: HashMap<(String, String), usize>,
+    provider_cells: HashMap<(String, String), CellId>,
 }
 
 impl ProtectedPack {
+    /// The cell behind a row of a pack or provider-report table (area or agency counts).
+    pub fn row_cell(&self, row: &crate::output::TidyRow) -> Option<(CellId, &sdc::CellStatus)> {
+        if row.geography_level == crate::output::GeographyLevel::Provider {
+            let id = *self.provider_cells.get(&(row.measure.clone(), row.area_code.clone()))?;
+            return Some((id, &self.protection.statuses[id]));
+        }
+        let substance = row.categories.first().map_or(TOTAL, String::as_str);
+        self.cell(&row.measure, &row.area_code, substance)
+    }
+
+    /// Status of an agency's year-to-date count.
+    pub fn provider(&self, measure: &str, agency: &str) -> Option<&sdc::CellStatus> {
+        self.provider_cells.get(&(measure.to_string(), agency.to_string())).map(|&id| &self.protection.statuses[id])
+    }
+
     /// Status of a year-to-date count of this month.
     pub fn cell(&self, measure: &str, area: &str, substance: &str) -> Option<(CellId, &sdc::CellStatus)> {
         self.cells
@@ -62,6 +82,15 @@ impl ProtectedPack {
     }
 }
 
+/// The measure name of a pack measure for a period label (`2025-03`: the days it covers, as
+/// every product names them; anything else is kept as a tag).
+pub fn qualified_measure(period: &str, measure: &str) -> String {
+    match crate::measures::period::Period::parse(period) {
+        Ok(p) => p.qualify(&format!("adult:{measure}")),
+        Err(_) => format!("adult:{measure}@{period}"),
+    }
+}
+
 /// The canonical key of a year-to-date cell of `period` (totals are left out of keys).
 pub fn ytd_key(period: &str, measure: &str, area: &str, substance: &str) -> CellKey {
     let mut coords = Vec::new();
@@ -71,7 +100,7 @@ pub fn ytd_key(period: &str, measure: &str, area: &str, substance: &str) -> Cell
     if substance != TOTAL {
         coords.push(("substance_group".to_string(), substance.to_string()));
     }
-    CellKey::new(&format!("adult:{measure}@{period}"), coords)
+    CellKey::new(&qualified_measure(period, measure), coords)
 }
 
 fn dimensions(grid: &PackGrid) -> Vec<DimensionDef> {
@@ -100,7 +129,7 @@ pub fn protect_packs(grid: &PackGrid, rules: &RuleSet, ledger: &Ledger) -> Resul
     let period = &grid.now.period;
     let mut cells = HashMap::new();
     for measure in MEASURES {
-        let def = TableDef { id: format!("pack-{measure}"), measure: format!("adult:{measure}@{period}"), dimensions: dims.clone() };
+        let def = TableDef { id: format!("pack-{measure}"), measure: qualified_measure(period, measure), dimensions: dims.clone() };
         let mut table_cells = Vec::new();
         let mut coords = Vec::new();
         for a in &grid.areas {
@@ -115,20 +144,34 @@ pub fn protect_packs(grid: &PackGrid, rules: &RuleSet, ledger: &Ledger) -> Resul
     if let Some(previous) = &grid.previous {
         add_previous_month(&mut builder, grid, previous, ledger, &cells)?;
     }
+    let mut provider_cells = HashMap::new();
+    for agency in &grid.providers {
+        for m in PROVIDER_MEASURES {
+            let def = TableDef {
+                id: format!("provider-{agency}"),
+                measure: format!("{}|provider={agency}", qualified_measure(period, m)),
+                dimensions: vec![DimensionDef { name: "provider".into(), total: agency.clone(), categories: vec![] }],
+            };
+            let value = grid.provider_counts.get(&(m.to_string(), agency.clone())).copied().unwrap_or(0.0);
+            let ids = builder
+                .add_table(&def, &[TableCell { coords: vec![agency.clone()], value, contributors: None }])
+                .with_context(|| format!("adding agency {agency}"))?;
+            provider_cells.insert((m.to_string(), agency.clone()), ids[0]);
+        }
+    }
     let mut rates = HashMap::new();
     for a in &grid.areas {
         for (s, _) in &grid.substances {
             let num = cells[&(RATE_NUMERATOR.to_string(), a.code.clone(), s.clone())];
             let den = cells[&(RATE_DENOMINATOR.to_string(), a.code.clone(), s.clone())];
-            let mut key = ytd_key(period, RATE, &a.code, s);
-            key.measure = format!("adult:{RATE}@{period}");
+            let key = ytd_key(period, RATE, &a.code, s);
             let i = builder.add_rate("pack-rates", key, num, den).context("adding the completion rate")?;
             rates.insert((a.code.clone(), s.clone()), i);
         }
     }
     let problem = builder.build();
     let protection = sdc::protect(&problem, rules, ledger).context("disclosure control of the packs failed: nothing was written")?;
-    Ok(ProtectedPack { problem, protection, cells, rates })
+    Ok(ProtectedPack { problem, protection, cells, rates, provider_cells })
 }
 
 /// Adds last month's published year-to-date cells (internal, fixed at the ledger's values) and
@@ -158,7 +201,8 @@ fn add_previous_month(
                 }
                 let prev_id = builder.add_internal_cell(&table, key, prev_value, CellKind::Count).context("adding last month's cells")?;
                 let now_id = now_cells[&(measure.to_string(), a.code.clone(), s.clone())];
-                let key = ytd_key(&format!("{}-month", grid.now.period), measure, &a.code, s);
+                // The month's own increment: a tag no product shows.
+                let key = ytd_key(&format!("{}-increment", grid.now.period), measure, &a.code, s);
                 let month_id = builder.add_internal_cell(&table, key, month, CellKind::Count).context("adding the month's own counts")?;
                 builder.add_relation(vec![(now_id, 1), (prev_id, -1), (month_id, -1)]).context("linking the two months")?;
             }
@@ -194,7 +238,7 @@ mod tests {
             }
         }
         let substances = vec![(TOTAL.to_string(), None), ("alcohol only".to_string(), None), ("non-opiate only".to_string(), None)];
-        PackGrid { areas, substances, now, previous }
+        PackGrid { areas, substances, now, previous, providers: vec![], provider_counts: HashMap::new() }
     }
 
     fn rules() -> RuleSet {

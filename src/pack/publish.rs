@@ -64,7 +64,7 @@ pub fn write_packs(
         let slug = la.to_lowercase();
         let mut ytd = ytd_table(&areas, &grid.substances, protected, &period.label);
         ytd.id = format!("{slug}-ytd");
-        let mut providers = providers_table(&providers_of(wh, la)?, &period.label);
+        let mut providers = providers_table(&providers_of(wh, la)?, &period.label, protected);
         providers.id = format!("{slug}-providers");
         for t in [&ytd, &providers] {
             t.validate().with_context(|| format!("table {} breaks the output contract", t.id))?;
@@ -134,7 +134,7 @@ pub fn write_packs(
     }
     run.write_manifest(&manifest)?;
     if !opts.no_audit_record {
-        run.write_audit_record(&audit_record(&all_tables, protected, rules_hash, inputs))?;
+        run.write_audit_record(&audit_record("pack", &all_tables, protected, rules_hash, inputs))?;
     }
     Ok(run.finish()?)
 }
@@ -156,19 +156,19 @@ fn providers_section(table: &OutputTable) -> Result<Section> {
 }
 
 /// The submissions the warehouse was loaded from (the run's inputs).
-fn submission_inputs(wh: &Warehouse) -> Result<Vec<FileHash>> {
+pub fn submission_inputs(wh: &Warehouse) -> Result<Vec<FileHash>> {
     let mut stmt = wh.conn().prepare("SELECT file_name, file_sha256 FROM submission WHERE outcome = 'loaded' ORDER BY submission_id")?;
     let rows = stmt.query_map([], |r| Ok(FileHash { file: r.get(0)?, sha256: r.get(1)? }))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-fn audit_record(tables: &[OutputTable], protected: &ProtectedPack, rules: FileHash, inputs: Vec<FileHash>) -> AuditRecord {
-    let mut record = AuditRecord::new("pack", rules, inputs);
+/// The restricted audit record of the `[c]` cells of `tables` (packs and provider reports).
+pub fn audit_record(product: &str, tables: &[OutputTable], protected: &ProtectedPack, rules: FileHash, inputs: Vec<FileHash>) -> AuditRecord {
+    let mut record = AuditRecord::new(product, rules, inputs);
     for t in tables {
         for row in t.rows.iter().filter(|r| r.marker == Marker::Confidential) {
             let cell = CellCoordinates::of_row(t, row);
-            let substance = row.categories.first().cloned().unwrap_or_default();
-            match protected.cell(&row.measure, &row.area_code, &substance) {
+            match protected.row_cell(row) {
                 Some((id, status)) => {
                     // No cell exceeds England's total of its measure: the bound where the audit found none.
                     let cap = protected.cell(&row.measure, ENGLAND_CODE, TOTAL).map(|(e, _)| protected.problem.cells[e].value).unwrap_or(0.0);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 
-use super::cells::MEASURES;
+use super::cells::{MEASURES, PROVIDER_MEASURES};
 use super::protect::{ProtectedPack, RATE};
 use crate::geography::ENGLAND_CODE;
 use crate::measures::wilson::wilson_interval;
@@ -111,31 +111,40 @@ pub fn providers_of(wh: &Warehouse, la: &str) -> Result<Vec<ProviderQuality>> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// The providers table of a pack: load % and DQ % of each provider's latest submission.
-pub fn providers_table(providers: &[ProviderQuality], period: &str) -> OutputTable {
+/// The providers table of a pack: each provider's adults year to date (protected with the
+/// month's cells) and the load % and DQ % of its latest submission.
+pub fn providers_table(providers: &[ProviderQuality], period: &str, protected: &ProtectedPack) -> OutputTable {
     let mut rows = Vec::new();
+    let mut measures: Vec<String> = PROVIDER_MEASURES.iter().map(|m| m.to_string()).collect();
+    measures.extend(["load_percent".to_string(), "dq_percent".to_string()]);
     for p in providers {
+        let row = |measure: &str, value: Option<f64>, marker: Marker| TidyRow {
+            period: period.to_string(),
+            geography_level: GeographyLevel::Provider,
+            area_code: p.agency.clone(),
+            area_name: format!("{} ({})", p.name, p.agency),
+            categories: vec![],
+            measure: measure.into(),
+            value,
+            marker,
+        };
+        for m in PROVIDER_MEASURES {
+            let v = protected.provider(m, &p.agency).and_then(|s| s.public_value());
+            rows.push(row(m, v, if v.is_some() { Marker::None } else { Marker::Confidential }));
+        }
         for (measure, value) in [("load_percent", p.load_pct), ("dq_percent", p.dq_pct)] {
-            rows.push(TidyRow {
-                period: period.to_string(),
-                geography_level: GeographyLevel::Provider,
-                area_code: p.agency.clone(),
-                area_name: p.name.clone(),
-                categories: vec![],
-                measure: measure.into(),
-                value,
-                marker: if value.is_some() { Marker::None } else { Marker::NotAvailable },
-            });
+            rows.push(row(measure, value, if value.is_some() { Marker::None } else { Marker::NotAvailable }));
         }
     }
     OutputTable {
         id: "providers".into(),
-        title: "Providers commissioned by the local authority: data quality of their latest submission".into(),
-        measures: vec!["load_percent".into(), "dq_percent".into()],
+        title: "Providers commissioned by the local authority: adults year to date and data quality of their latest submission".into(),
+        measures,
         dimensions: vec![],
         geography_levels: vec![GeographyLevel::Provider],
         additive_geography: false,
         notes: vec![
+            "Provider counts are the adults each agency saw, wherever they live, so they need not add up to the local authority's figures.".into(),
             "Load %: share of the submission's rows loaded (rows without errors). DQ %: share of rows with neither errors nor warnings. [x]: no loaded submission.".into(),
         ],
         rows,

@@ -86,8 +86,7 @@ pub fn release(opts: &ReleaseOptions, progress: &Progress) -> Result<ReleaseSumm
         Some(p) if p.exists() => Ledger::load(p)?,
         _ => Ledger::new(),
     };
-    let series = format!("release-{}", period.label);
-    let protected = protect::protect_release(&grids, &spec.links, &rules, &ledger, &series)?;
+    let protected = protect::protect_release(&grids, &spec.links, &rules, &ledger, &period)?;
     progress.inc(1);
     progress.set_message("writing");
     let folder = publish::write_release(opts, &period, &spec, &grids, &protected, &rules, &wh, &geography)?;

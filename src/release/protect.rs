@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use super::data::{Area, Counts, TOTAL};
 use super::spec::{LinkSpec, TableSpec};
 use crate::geography::ENGLAND_CODE;
+use crate::measures::period::Period;
 use crate::sdc::{self, CategoryDef, CellId, CellKey, DimensionDef, KeyAlias, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
 
 /// The cell grid of one release table.
@@ -64,12 +65,24 @@ fn geography_dimension(areas: &[Area]) -> DimensionDef {
 }
 
 /// Builds the problem for every grid, runs the engine, and returns the statuses.
-pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledger: &Ledger, series: &str) -> Result<Protected> {
-    let mut builder = ProblemBuilder::new(series);
+pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledger: &Ledger, period: &Period) -> Result<Protected> {
+    let mut builder = ProblemBuilder::new(crate::output::PUBLICATIONS);
+    let (cells, rates) = add_release_tables(&mut builder, grids, links, period)?;
+    let problem = builder.build();
+    let protection = sdc::protect(&problem, rules, ledger).context("disclosure control failed: nothing was written")?;
+    Ok(Protected { problem, protection, cells, rates })
+}
+
+/// Cell ids of the release's tables, by table and grid coordinate; and of its rates.
+pub type ReleaseCells = (HashMap<(String, Coord), CellId>, HashMap<(String, Coord), usize>);
+
+/// Adds every table of the release (cells, relations, links, rates) to a problem, so that
+/// other products of the same period can be protected together with it.
+pub fn add_release_tables(builder: &mut ProblemBuilder, grids: &[Grid], links: &[LinkSpec], period: &Period) -> Result<ReleaseCells> {
     let mut populations: Vec<String> = grids.iter().map(|g| g.table.population.clone()).collect();
     populations.sort();
     populations.dedup();
-    register_aliases(&mut builder, links, &populations);
+    register_aliases(builder, links, &populations, period);
     let mut cells = HashMap::new();
     for g in grids {
         let t = &g.table;
@@ -95,7 +108,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
             let cats: Vec<&String> = if additive_dim || t.dimension.is_empty() { vec![&g.categories[0]] } else { g.categories.iter().collect() };
             for cat in cats {
                 // Adults and young people are different populations: the population is part of the measure.
-                let base = format!("{}:{measure}", t.population);
+                let base = period.qualify(&format!("{}:{measure}", t.population));
                 let sdc_measure = if cat == TOTAL || additive_dim { base } else { format!("{base}|{}={cat}", t.dimension) };
                 let def = TableDef { id: t.id.clone(), measure: sdc_measure, dimensions: dims.clone() };
                 let mut table_cells = Vec::new();
@@ -126,7 +139,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
             }
         }
     }
-    add_sum_links(&mut builder, links)?;
+    add_sum_links(builder, links)?;
     let mut rates = HashMap::new();
     for g in grids {
         for r in &g.table.rates {
@@ -142,7 +155,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
                         if c != TOTAL {
                             key_coords.push((g.table.dimension.clone(), c.clone()));
                         }
-                        let key = CellKey::new(&format!("{}:{}", g.table.population, r.name), key_coords);
+                        let key = CellKey::new(&period.qualify(&format!("{}:{}", g.table.population, r.name)), key_coords);
                         let i = builder.add_rate(&g.table.id, key, num, den).with_context(|| format!("adding rate {} of table {}", r.name, g.table.id))?;
                         rates.insert((g.table.id.clone(), (r.name.clone(), a.code.clone(), s.clone(), c.clone())), i);
                     }
@@ -150,9 +163,7 @@ pub fn protect_release(grids: &[Grid], links: &[LinkSpec], rules: &RuleSet, ledg
             }
         }
     }
-    let problem = builder.build();
-    let protection = sdc::protect(&problem, rules, ledger).context("disclosure control failed: nothing was written")?;
-    Ok(Protected { problem, protection, cells, rates })
+    Ok((cells, rates))
 }
 
 fn substances_of(g: &Grid) -> Vec<(String, Option<String>)> {
@@ -168,13 +179,13 @@ fn substances_of(g: &Grid) -> Vec<(String, Option<String>)> {
 /// "successful completion"; waiting = new presentations) and a category link to a single
 /// substance group (PHOF "alcohol" = "alcohol only"). One cell has one value and one status in
 /// every table that shows it.
-fn register_aliases(builder: &mut ProblemBuilder, links: &[LinkSpec], populations: &[String]) {
+fn register_aliases(builder: &mut ProblemBuilder, links: &[LinkSpec], populations: &[String], period: &Period) {
     for link in links {
         if let (Some(m), Some(target)) = (&link.measure, &link.equals_measure) {
             for p in populations {
                 builder.alias(KeyAlias::Measure {
-                    measure: format!("{p}:{m}"),
-                    to_measure: format!("{p}:{target}"),
+                    measure: period.qualify(&format!("{p}:{m}")),
+                    to_measure: period.qualify(&format!("{p}:{target}")),
                     dimension: link.dimension.clone(),
                     category: link.category.clone(),
                 });

@@ -17,6 +17,8 @@ pub enum Axis {
     Dimension(String),
     /// The areas of a level, in the table's order.
     Areas(GeographyLevel),
+    /// Every area of the table, whatever its level, in the table's order.
+    AllAreas,
     /// The table's measures.
     Measures,
 }
@@ -131,11 +133,15 @@ fn axis_keys(table: &OutputTable, axis: &Axis, spec: &PivotSpec) -> Result<Vec<A
                 .map(|c| AxisKey { label: c.clone(), is_total: *c == dimension.total, key: Key::Category(index, c.clone()) })
                 .collect())
         }
-        Axis::Areas(level) => {
+        Axis::Areas(_) | Axis::AllAreas => {
             let mut seen: Vec<AxisKey> = Vec::new();
-            for row in table.rows.iter().filter(|r| r.geography_level == *level) {
+            let wanted = |r: &TidyRow| match &axis {
+                Axis::Areas(level) => r.geography_level == *level,
+                _ => true,
+            };
+            for row in table.rows.iter().filter(|r| wanted(r)) {
                 if !seen.iter().any(|k| matches!(&k.key, Key::Area(code) if *code == row.area_code)) {
-                    let is_total = *level == GeographyLevel::England;
+                    let is_total = row.geography_level == GeographyLevel::England;
                     seen.push(AxisKey { label: row.area_name.clone(), is_total, key: Key::Area(row.area_code.clone()) });
                 }
             }
@@ -168,7 +174,7 @@ pub fn pivot(table: &OutputTable, spec: &PivotSpec) -> Result<TableView, RenderE
     let rows = axis_keys(table, &spec.rows, spec)?;
     let columns = axis_keys(table, &spec.columns, spec)?;
     let on_axis = |name: &str| [&spec.rows, &spec.columns].iter().any(|a| matches!(a, Axis::Dimension(d) if d == name));
-    let areas_on_axis = [&spec.rows, &spec.columns].iter().any(|a| matches!(a, Axis::Areas(_)));
+    let areas_on_axis = [&spec.rows, &spec.columns].iter().any(|a| matches!(a, Axis::Areas(_) | Axis::AllAreas));
     let measures_on_axis = [&spec.rows, &spec.columns].iter().any(|a| matches!(a, Axis::Measures));
     if !areas_on_axis && spec.area_code.is_none() {
         return Err(view_error("no area chosen and no axis runs over areas".into()));
@@ -243,6 +249,7 @@ fn axis_name(axis: &Axis) -> String {
             chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
         }
         Axis::Areas(level) => level.display_name().to_string(),
+        Axis::AllAreas => "Area".to_string(),
         Axis::Measures => "Measure".to_string(),
     }
 }

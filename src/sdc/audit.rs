@@ -77,6 +77,82 @@ pub fn direction_width(sys: &LocalSystem, echelon: &Echelon, by_free: &[Vec<usiz
     best
 }
 
+/// A certified part of the feasible interval of `col`, without linear programming: from the
+/// true values, walk along null-space directions (one free column at a time) as far as every
+/// cell stays non-negative, as long as that moves `col` further up (then down); every point
+/// reached is feasible, so the cell's interval contains everything between the two ends.
+/// Directions through cells `avoid` says (singletons, whose value someone knows) are not used.
+pub fn ascent_interval(sys: &LocalSystem, echelon: &Echelon, by_free: &[Vec<usize>], col: usize, avoid: &dyn Fn(usize) -> bool) -> Option<Interval> {
+    const PASSES: usize = 4;
+    let frees: Vec<usize> = match echelon.pivot_row[col] {
+        None => vec![col],
+        Some(r) => echelon.rows[r].iter().map(|e| e.0 as usize).filter(|&c| c != col).collect(),
+    };
+    let directions: Vec<Vec<(usize, f64)>> = frees
+        .into_iter()
+        .map(|f| echelon.direction(f, &by_free[f]))
+        .filter(|z| z.iter().any(|e| e.0 == col) && !z.iter().any(|&(j, _)| j != col && avoid(j)))
+        .collect();
+    if directions.is_empty() {
+        return None;
+    }
+    let mut ends = [0.0f64; 2];
+    for (k, up) in [true, false].into_iter().enumerate() {
+        let mut x: std::collections::HashMap<usize, f64> = std::collections::HashMap::new();
+        let value = |x: &std::collections::HashMap<usize, f64>, j: usize| x.get(&j).copied().unwrap_or(sys.values[j]);
+        for _ in 0..PASSES {
+            let mut moved = false;
+            for z in &directions {
+                let zc = z.iter().find(|e| e.0 == col).map_or(0.0, |e| e.1);
+                let s = if (zc > 0.0) == up { 1.0 } else { -1.0 };
+                let mut t = f64::INFINITY;
+                for &(j, d) in z {
+                    if s * d < 0.0 {
+                        t = t.min(value(&x, j).max(0.0) / (-s * d));
+                    }
+                }
+                if t.is_infinite() {
+                    if up {
+                        return Some(Interval { low: f64::NEG_INFINITY, high: f64::INFINITY, exact: false }).map(|i| Interval { low: lower_end(sys, &directions, col, avoid), ..i });
+                    }
+                    continue;
+                }
+                if t > 1e-9 {
+                    for &(j, d) in z {
+                        let v = value(&x, j) + s * t * d;
+                        x.insert(j, if v.abs() < 1e-9 { 0.0 } else { v });
+                    }
+                    moved = true;
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        ends[k] = value(&x, col);
+    }
+    Some(Interval { low: ends[1].min(sys.values[col]), high: ends[0].max(sys.values[col]), exact: false })
+}
+
+/// The low end of an interval whose high end is unbounded (one walk down).
+fn lower_end(sys: &LocalSystem, directions: &[Vec<(usize, f64)>], col: usize, _avoid: &dyn Fn(usize) -> bool) -> f64 {
+    let mut best = sys.values[col];
+    for z in directions {
+        let zc = z.iter().find(|e| e.0 == col).map_or(0.0, |e| e.1);
+        let s = if zc > 0.0 { -1.0 } else { 1.0 };
+        let mut t = f64::INFINITY;
+        for &(j, d) in z {
+            if s * d < 0.0 {
+                t = t.min(sys.values[j].max(0.0) / (-s * d));
+            }
+        }
+        if t.is_finite() {
+            best = best.min(sys.values[col] + s * t * zc);
+        }
+    }
+    best.max(0.0)
+}
+
 /// Exact feasible interval of local column `col` by two linear programmes.
 pub fn lp_interval(sys: &LocalSystem, col: usize) -> Result<Interval, String> {
     let low = optimise(sys, col, false)?;

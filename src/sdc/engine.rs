@@ -18,16 +18,22 @@ pub fn protect(problem: &Problem, rules: &RuleSet, ledger: &Ledger) -> Result<Pr
     let n = problem.cells.len();
     let mut known_value: Vec<f64> = problem.cells.iter().map(|c| c.value).collect();
     let mut in_ledger = vec![false; n];
+    let mut kept_suppressed = vec![false; n];
     for (id, cell) in problem.cells.iter().enumerate() {
         if let Some(v) = ledger.get(&problem.series, &cell.key) {
+            if (v - cell.value).abs() > 1e-9 * cell.value.abs().max(1.0) {
+                return Err(SdcError::LedgerRevised { key: cell.key.to_string(), published: v, now: cell.value });
+            }
             in_ledger[id] = true;
             known_value[id] = v;
+        } else if cell.publishable && ledger.is_suppressed(&problem.series, &cell.key) {
+            kept_suppressed[id] = true;
         }
     }
     let statuses = match rules.mode {
         Mode::Round => rounded_statuses(problem, rules),
         Mode::Suppress => {
-            let (statuses, intervals) = suppressed_statuses(problem, rules, &in_ledger, known_value)?;
+            let (statuses, intervals) = suppressed_statuses(problem, rules, &in_ledger, &kept_suppressed, known_value)?;
             return Ok(finish(problem, rules, statuses, intervals, Vec::new()));
         }
     };
@@ -51,21 +57,17 @@ fn suppressed_statuses(
     problem: &Problem,
     rules: &RuleSet,
     in_ledger: &[bool],
+    kept_suppressed: &[bool],
     known_value: Vec<f64>,
 ) -> Result<(Vec<CellStatus>, Intervals), SdcError> {
-    let reasons: Vec<_> = problem.cells.par_iter().map(|c| primary_reason(c, rules)).collect();
-    for (id, reason) in reasons.iter().enumerate() {
-        if let (true, Some(r)) = (in_ledger[id], reason) {
-            return Err(SdcError::LedgerSensitive {
-                series: problem.series.clone(),
-                key: problem.cells[id].key.to_string(),
-                reason: r.describe(),
-            });
-        }
-    }
+    // A cell published by an earlier run is public whatever these rules say of it now (a
+    // research extract under a stricter threshold, say): it stays published, as known.
+    let reasons: Vec<_> =
+        problem.cells.par_iter().enumerate().map(|(i, c)| if in_ledger[i] { None } else { primary_reason(c, rules) }).collect();
     let cells = &problem.cells;
+    // Suppressed by an earlier publication of the series: suppressed again (one status per cell).
     let unknown: Vec<bool> =
-        (0..cells.len()).map(|i| !in_ledger[i] && (reasons[i].is_some() || !cells[i].publishable)).collect();
+        (0..cells.len()).map(|i| !in_ledger[i] && (reasons[i].is_some() || !cells[i].publishable || kept_suppressed[i])).collect();
     let mut attack = Attack {
         problem,
         rules,
@@ -88,6 +90,7 @@ fn suppressed_statuses(
         located: crate::sdc::cube::locate(problem),
         certificate: vec![None; cells.len()],
         ancestry: crate::sdc::overlap::Ancestry::of(problem),
+        in_ledger: in_ledger.to_vec(),
         linked: problem.shapes.len() != 1 || problem.general_relations > 0 || cells.iter().any(|c| c.tables.len() > 1),
     };
     if rules.secondary {

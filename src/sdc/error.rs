@@ -42,13 +42,9 @@ pub enum SdcError {
     /// A relation or rate refers to a cell id that does not exist.
     #[error("{what}: unknown cell id {id}")]
     UnknownCell { what: String, id: usize },
-    /// A cell already published (ledger) is sensitive under the current rules.
-    #[error("series {series}, cell {key}: published earlier (ledger) but sensitive now ({reason})")]
-    LedgerSensitive {
-        series: String,
-        key: String,
-        reason: String,
-    },
+    /// A cell published earlier now has another value (the data were revised since).
+    #[error("cell {key} was published as {published} by an earlier run but is {now} now (the data changed since): a revised edition needs its own ledger (--ledger NEW-FILE) and a revisions note")]
+    LedgerRevised { key: String, published: f64, now: f64 },
     /// A ledger file could not be read, parsed or written.
     #[error("ledger {file}: {reason}")]
     Ledger { file: PathBuf, reason: String },

@@ -113,6 +113,9 @@ impl Protection {
             let cell = &problem.cells[id];
             let (suppression, why, protects) = match reason {
                 Reason::Primary { rule } => ("primary", rule.describe(), Vec::new()),
+                Reason::Secondary { protects } if protects.is_empty() => {
+                    ("secondary", "suppressed as in an earlier publication of the series (one status per cell)".to_string(), Vec::new())
+                }
                 Reason::Secondary { protects } => {
                     let keys: Vec<CellKey> = protects.iter().map(|&p| problem.cells[p].key.clone()).collect();
                     let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod gauss;
+pub mod greedy;
 pub mod ledger;
 pub mod model;
 pub mod overlap;

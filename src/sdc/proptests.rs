@@ -6,7 +6,12 @@
 
 use proptest::prelude::*;
 
-use crate::sdc::tests::{assert_protected, dim, official};
+use crate::sdc::tests::{assert_protected, dim, official, rules};
+
+/// The official policy with secondary suppression by Gaussian elimination first.
+fn elimination() -> RuleSet {
+    rules("name = \"official\"\n[counts]\nsensitive = [[1, 4]]\n[rates]\nmin_denominator = 10\n[secondary]\nprotection_level = 5\nmethod = \"elimination\"\n")
+}
 use crate::sdc::*;
 
 /// A random table: regions with their LA counts, flat dimension sizes, and inner counts.
@@ -114,9 +119,20 @@ proptest! {
     #[test]
     fn protection_holds_on_random_linked_tables(t in random_table()) {
         let Some(problem) = linked_problem_of(&t) else { return Ok(()) };
-        let rules = official();
-        let p = protect(&problem, &rules, &Ledger::new()).unwrap();
-        assert_protected(&problem, &p, &rules);
+        for rules in [official(), elimination()] {
+            let p = protect(&problem, &rules, &Ledger::new()).unwrap();
+            assert_protected(&problem, &p, &rules);
+        }
+    }
+
+    #[test]
+    fn elimination_method_protects_random_hierarchical_tables(t in random_table()) {
+        let problem = problem_of(&t);
+        let rules = elimination();
+        let first = protect(&problem, &rules, &Ledger::new()).unwrap();
+        assert_protected(&problem, &first, &rules);
+        let second = protect(&problem, &rules, &Ledger::new()).unwrap();
+        prop_assert_eq!(&first.statuses, &second.statuses);
     }
 
     #[test]

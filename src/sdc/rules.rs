@@ -22,6 +22,7 @@
 //! enabled = true
 //! singleton = true           # protect against a singleton recovering its partner
 //! protection_level = 5       # interval width a count needs (default: first safe count)
+//! method = "cycles"          # "cycles" (default) or "elimination" (Gaussian elimination first)
 //! [cost]                     # complement cost = 1 + per_unit * value + per_total_dimension * level
 //! per_unit = 1.0
 //! per_total_dimension = 1000.0
@@ -43,6 +44,17 @@ use crate::sdc::error::SdcError;
 pub enum Mode {
     Suppress,
     Round,
+}
+
+/// The first stage of secondary suppression; the exact, singleton and interval checks follow
+/// either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondaryMethod {
+    /// The cheapest wide-enough cycle (generalised hypercube) for every primary cell.
+    Cycles,
+    /// Gaussian elimination in publication order (Langsrud, 2024): fewest complements against
+    /// exact disclosure, then cycles only where an interval is too narrow.
+    Elimination,
 }
 
 /// Dominance (n, k) rule: the largest `n` contributors must not exceed `k` percent of the total.
@@ -76,6 +88,8 @@ pub struct RuleSet {
     pub secondary: bool,
     pub singleton: bool,
     pub protection_level: f64,
+    /// How complements are found first (see [`SecondaryMethod`]).
+    pub method: SecondaryMethod,
     pub cost_per_unit: f64,
     pub cost_per_total_dimension: f64,
     pub rounding_base: i64,
@@ -132,6 +146,7 @@ struct RawSecondary {
     enabled: Option<bool>,
     singleton: Option<bool>,
     protection_level: Option<Spanned<f64>>,
+    method: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -225,7 +240,15 @@ impl RuleSet {
             Some(d) if *d.get_ref() >= 0.0 => *d.get_ref(),
             Some(d) => return Err(err(d.span(), "min_denominator must not be negative".into())),
         };
-        let secondary = raw.secondary.unwrap_or(RawSecondary { enabled: None, singleton: None, protection_level: None });
+        let secondary = raw.secondary.unwrap_or(RawSecondary { enabled: None, singleton: None, protection_level: None, method: None });
+        let method = match &secondary.method {
+            None => SecondaryMethod::Cycles,
+            Some(m) => match m.get_ref().as_str() {
+                "cycles" => SecondaryMethod::Cycles,
+                "elimination" => SecondaryMethod::Elimination,
+                other => return Err(err(m.span(), format!("secondary.method must be \"cycles\" or \"elimination\", not {other:?}"))),
+            },
+        };
         let protection_level = match secondary.protection_level {
             None => first_safe as f64,
             Some(p) if *p.get_ref() > 0.0 => *p.get_ref(),
@@ -268,6 +291,7 @@ impl RuleSet {
             secondary: secondary.enabled.unwrap_or(true),
             singleton: secondary.singleton.unwrap_or(true),
             protection_level,
+            method,
             cost_per_unit,
             cost_per_total_dimension,
             rounding_base,

@@ -24,7 +24,7 @@
 
 use rayon::prelude::*;
 
-use crate::sdc::audit::{direction_width, lp_interval, Interval, LocalSystem};
+use crate::sdc::audit::{ascent_interval, direction_width, lp_interval, Interval, LocalSystem};
 use crate::sdc::cube::{Cycle, CycleRules};
 use crate::sdc::error::SdcError;
 use crate::sdc::gauss::{Echelon, SparseRow};
@@ -58,6 +58,8 @@ pub struct Attack<'a> {
     pub linked: bool,
     /// Which cells count disjoint populations (for the singleton check).
     pub ancestry: crate::sdc::overlap::Ancestry,
+    /// Cells published by an earlier run (the ledger): known to the attacker from the start.
+    pub in_ledger: Vec<bool>,
 }
 
 /// Components up to this many cells are checked and audited exactly (elimination and LP);
@@ -154,12 +156,29 @@ impl<'a> Attack<'a> {
             .min_by(|&a, &b| self.cost[a].total_cmp(&self.cost[b]).then(a.cmp(&b)))
     }
 
+    /// A published zero: never a complement by choice, but the last resort when no other
+    /// published cell is left in the failing cell's relations (hiding it widens the interval of
+    /// the other cells of its relations).
+    fn last_resort(&self, c: CellId) -> bool {
+        let cell = &self.problem.cells[c];
+        cell.publishable && cell.value == 0.0 && !self.unknown[c] && !self.in_ledger[c]
+    }
+
+    fn last_resort_in(&self, rels: impl IntoIterator<Item = u32>) -> Option<CellId> {
+        rels.into_iter()
+            .flat_map(|r| self.problem.relations[r as usize].terms.iter().map(|t| t.0))
+            .filter(|&c| self.last_resort(c))
+            .min_by(|&a, &b| self.cost[a].total_cmp(&self.cost[b]).then(a.cmp(&b)))
+    }
+
     /// A complement for `cell`: first in `preferred` relations, then in any of its relations,
-    /// then anywhere in its component's relations.
+    /// then anywhere in its component's relations; a published zero only when nothing else is left.
     fn complement_for(&self, cell: CellId, preferred: &[u32], component_rels: &[u32]) -> Result<Request, SdcError> {
         self.cheapest_in(preferred.iter().copied())
             .or_else(|| self.cheapest_in(self.relations_of[cell].iter().copied()))
             .or_else(|| self.cheapest_in(component_rels.iter().copied()))
+            .or_else(|| self.last_resort_in(self.relations_of[cell].iter().copied()))
+            .or_else(|| self.last_resort_in(component_rels.iter().copied()))
             .map(|complement| Request { complement, protects: cell })
             .ok_or_else(|| SdcError::Unprotectable {
                 key: self.problem.cells[cell].key.to_string(),
@@ -221,7 +240,9 @@ impl<'a> Attack<'a> {
 
     /// Phase one: every primary cell gets the cheapest cycle that protects it, in order of
     /// value (most sensitive first); the cycle's published cells become complements.
-    pub fn cover_with_cycles(&mut self) {
+    /// With `only_free`, only cycles among cells already suppressed are used (certificates, no
+    /// new complements).
+    pub fn cover_with_cycles(&mut self, only_free: bool) {
         let mut order: Vec<CellId> = (0..self.problem.cells.len()).filter(|&c| self.protected[c] && self.located[c].is_some()).collect();
         order.sort_by(|&a, &b| self.problem.cells[a].value.total_cmp(&self.problem.cells[b].value).then(a.cmp(&b)));
         for p in order {
@@ -231,31 +252,22 @@ impl<'a> Attack<'a> {
             // A cycle free of other singletons when there is one; otherwise any cycle (cells a
             // singleton could pin get no certificate, so the exact checks decide them).
             if let Some(cycle) = self.cycle_for(p, true).or_else(|| self.cycle_for(p, false)) {
-                self.apply_cycle(p, &cycle);
+                if !only_free || cycle.cost == 0.0 {
+                    self.apply_cycle(p, &cycle);
+                }
             }
         }
     }
 
-    /// A singleton inner cell of the support, other than `c`, would pin the cycle for the person
-    /// in it: the segment then certifies nothing about `c`.
-    /// Only protected cells need this: a complement is only hidden from outside attackers.
-    fn singleton_pins(&self, cycle: &Cycle, c: CellId) -> bool {
-        self.rules.singleton
-            && self.protected[c]
-            && cycle.terms.iter().any(|&(x, _)| x != c && self.singleton[x] && self.problem.cells[x].aggregation_level == 0)
-    }
-
-    /// Suppresses the cycle's published cells as complements for `p` and certifies the cells
-    /// whose segment a singleton of the support cannot pin (those are left to the exact checks).
+    /// Suppresses the cycle's published cells as complements for `p` and certifies the interval
+    /// of its cells against an outside attacker (singletons are checked for exact disclosure by
+    /// the elimination and, on small components, by the exact singleton stage).
     fn apply_cycle(&mut self, p: CellId, cycle: &Cycle) {
         for &(c, _) in &cycle.terms {
             if self.candidate[c] {
                 self.candidate[c] = false;
                 self.unknown[c] = true;
                 self.protects[c].push(p);
-            }
-            if self.singleton_pins(cycle, c) {
-                continue;
             }
             if let Some(seg) = cycle.segment(c, self.problem.cells[c].value) {
                 self.certificate[c] = Some(merge(self.certificate[c], seg));
@@ -266,34 +278,110 @@ impl<'a> Attack<'a> {
     /// Checks one component: large ones by cycle certificates, then exactly.
     fn check(&self, cells: &[CellId]) -> Result<CheckOutcome, SdcError> {
         let uncertified: Vec<CellId> = cells.iter().copied().filter(|&c| self.must_hide(c) && !self.certified(c)).collect();
-        if uncertified.is_empty() {
+        // Small components always get the exact checks (singletons included); large ones only
+        // while some cell lacks a certificate.
+        if uncertified.is_empty() && cells.len() > EXACT_MAX {
             return Ok((Vec::new(), Vec::new()));
         }
         if cells.len() > EXACT_MAX {
-            let (mut requests, mut certificates) = (Vec::new(), Vec::new());
-            let mut without = false;
-            for &c in &uncertified {
-                let cycle = self.cycle_for(c, true).or_else(|| self.cycle_for(c, false));
-                match cycle {
-                    // A singleton of the support could pin the segment: only the exact checks
-                    // (with their singleton stage) can clear this cell.
-                    Some(cycle) if cycle.cost == 0.0 && self.singleton_pins(&cycle, c) => without = true,
-                    Some(cycle) if cycle.cost == 0.0 => certificates
-                        .extend(cycle.segment(c, self.problem.cells[c].value).map(|i| (c, merge(self.certificate[c], i)))),
-                    Some(cycle) if self.protected[c] => requests.extend(
-                        cycle.terms.iter().filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }),
-                    ),
-                    _ => match self.complement_for(c, &[], &[]) {
-                        Ok(r) => requests.push(r),
-                        Err(_) => without = true,
-                    },
-                }
-            }
-            if !requests.is_empty() || !without {
-                return Ok((requests, certificates));
-            }
+            return self.check_large(cells);
         }
         Ok((self.exact_check(cells)?, Vec::new()))
+    }
+
+    /// A component too large for linear programming: one elimination; a cell solved by it needs a
+    /// complement; others are certified by a null-space direction (or a cycle) that avoids the
+    /// singletons and is wide enough; the rest get complements from their cheapest cycle.
+    fn check_large(&self, cells: &[CellId]) -> Result<CheckOutcome, SdcError> {
+        let (sys, rels) = self.local_system(cells);
+        let echelon = self.echelon(&sys, None, cells[0])?;
+        let by_free = echelon.rows_by_free_column(cells.len());
+        let (mut requests, mut certificates) = (Vec::new(), Vec::new());
+        for (j, &c) in cells.iter().enumerate() {
+            if !self.must_hide(c) || self.certified(c) {
+                continue;
+            }
+            if echelon.is_determined(j) {
+                requests.push(self.complement_for(c, &[], &rels)?);
+                continue;
+            }
+            let value = self.problem.cells[c].value;
+            let ok = |i: &Interval| if self.protected[c] { self.is_wide_enough(c, i) } else { i.width() > 1e-9 };
+            // Interval protection against the outside attacker (singletons are handled for
+            // exact disclosure by the elimination's pair rule).
+            let found = ascent_interval(&sys, &echelon, &by_free, j, &|_| false)
+                .filter(|i| ok(i))
+                .or_else(|| self.neighbourhood_interval(c).filter(|i| ok(i)));
+            if let Some(seg) = found {
+                certificates.push((c, merge(self.certificate[c], seg)));
+                continue;
+            }
+            match self.cycle_for(c, true).or_else(|| self.cycle_for(c, false)) {
+                Some(cycle) if cycle.cost == 0.0 => {
+                    certificates.extend(cycle.segment(c, value).map(|i| (c, merge(self.certificate[c], i))))
+                }
+                Some(cycle) if cycle.terms.iter().any(|t| self.candidate[t.0]) => requests.extend(
+                    cycle.terms.iter().filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }),
+                ),
+                _ => match self.complement_for(c, &[], &rels) {
+                    Ok(r) => requests.push(r),
+                    // Nothing left to suppress near it: the exact interval over the whole
+                    // component decides (slow, but only for the rare cell that gets here).
+                    Err(e) => match lp_interval(&sys, j) {
+                        Ok(i) if ok(&i) => certificates.push((c, Interval { exact: false, ..i })),
+                        _ => return Err(e),
+                    },
+                },
+            }
+        }
+        Ok((requests, certificates))
+    }
+
+    /// A certified part of a cell's interval from linear programming over its neighbourhood
+    /// (unknown cells up to a few relations away), every other unknown cell held at its true
+    /// value: each solution of that smaller problem is a solution of the whole one, so the
+    /// interval found lies inside the true one.
+    fn neighbourhood_interval(&self, c: CellId) -> Option<Interval> {
+        const NEIGHBOURHOOD: usize = 160;
+        let mut near = vec![c];
+        let mut seen = std::collections::HashSet::from([c]);
+        let mut at = 0;
+        while at < near.len() && near.len() < NEIGHBOURHOOD {
+            let x = near[at];
+            at += 1;
+            for &r in &self.relations_of[x] {
+                for &(y, _) in &self.problem.relations[r as usize].terms {
+                    if self.unknown[y] && near.len() < NEIGHBOURHOOD && seen.insert(y) {
+                        near.push(y);
+                    }
+                }
+            }
+        }
+        near.sort_unstable();
+        let mut rels: Vec<u32> = near.iter().flat_map(|&x| self.relations_of[x].iter().copied()).collect();
+        rels.sort_unstable();
+        rels.dedup();
+        let local = |x: CellId| near.binary_search(&x).ok().map(|j| j as u32);
+        let rows = rels
+            .iter()
+            .map(|&r| {
+                let mut terms = Vec::new();
+                let mut rhs = 0.0;
+                for &(x, a) in &self.problem.relations[r as usize].terms {
+                    match local(x) {
+                        Some(j) => terms.push((j, a)),
+                        // Published: its known value; unknown but outside: held at its value.
+                        None if self.unknown[x] => rhs -= a as f64 * self.problem.cells[x].value,
+                        None => rhs -= a as f64 * self.known_value[x],
+                    }
+                }
+                (terms, rhs)
+            })
+            .collect();
+        let values = near.iter().map(|&x| self.problem.cells[x].value).collect();
+        let sys = LocalSystem { cells: near.clone(), values, rows };
+        let j = near.binary_search(&c).ok()?;
+        lp_interval(&sys, j).ok().map(|i| Interval { exact: false, ..i })
     }
 
     /// Exact checks of one component; returns the complements it needs (empty when safe).
@@ -419,9 +507,47 @@ impl<'a> Attack<'a> {
         interval.width() >= self.width_needed[c] - 1e-6 && !inside
     }
 
+    /// Complements against exact disclosure by Gaussian elimination ([`crate::sdc::greedy`]).
+    fn exact_by_elimination(&mut self) -> Result<(), SdcError> {
+        let cells = &self.problem.cells;
+        let n = cells.len();
+        let never: Vec<bool> = (0..n).map(|c| self.unknown[c] && !self.candidate[c]).collect();
+        let zero: Vec<bool> =
+            (0..n).map(|c| !self.unknown[c] && !self.candidate[c] && !self.in_ledger[c] && cells[c].publishable && cells[c].value == 0.0).collect();
+        // A complement smaller than the protection level widens a primary cell's interval by
+        // little: suppress such cells only after the inner cells that would do the job.
+        let level = self.rules.protection_level;
+        let weak = 0.5 * self.rules.cost_per_total_dimension.max(1.0);
+        let cost: Vec<f64> = (0..n).map(|c| self.cost[c] + if cells[c].value < level { weak } else { 0.0 }).collect();
+        let outcome = crate::sdc::greedy::protect_exactly(&crate::sdc::greedy::GreedyInput {
+            problem: self.problem,
+            protected: &self.protected,
+            never_published: &never,
+            known: &self.in_ledger,
+            candidate: &self.candidate,
+            zero: &zero,
+            cost: &cost,
+            singleton: &self.singleton,
+            singleton_rule: self.rules.singleton,
+            ancestry: &self.ancestry,
+            width_needed: &self.width_needed,
+            relations_of: &self.relations_of,
+        })?;
+        for (c, protects) in outcome.protects {
+            self.candidate[c] = false;
+            self.unknown[c] = true;
+            self.protects[c].extend(protects);
+        }
+        Ok(())
+    }
+
     /// Runs the secondary step until every component passes.
     pub fn run(&mut self) -> Result<(), SdcError> {
-        self.cover_with_cycles();
+        let greedy = self.rules.method == crate::sdc::rules::SecondaryMethod::Elimination;
+        if greedy {
+            self.exact_by_elimination()?;
+        }
+        self.cover_with_cycles(greedy);
         let mut dirty = self.unknown.clone();
         loop {
             let components: Vec<Vec<CellId>> =
@@ -445,7 +571,7 @@ impl<'a> Attack<'a> {
             }
             requests.sort_unstable();
             for req in requests {
-                if self.candidate[req.complement] {
+                if self.candidate[req.complement] || self.last_resort(req.complement) {
                     self.candidate[req.complement] = false;
                     self.unknown[req.complement] = true;
                     dirty[req.complement] = true;

@@ -31,7 +31,7 @@ mod tests {
         for name in [
             "latest_loaded", "create_stage", "doomed_episodes", "count_doomed", "delete_doomed_interventions", "delete_doomed_tops", "delete_doomed_episodes", "delete_restated_clients",
             "insert_clients", "insert_episodes", "insert_interventions", "insert_tops", "clear_stage",
-            "insert_submission", "insert_message", "next_submission_id", "clear_agencies", "insert_agency",
+            "insert_submission", "insert_message", "next_submission_id", "delete_agency", "insert_agency",
             "key_fingerprint", "set_key_fingerprint", "begin_run", "end_run",
         ] {
             let s = try_statement(LOAD, name).unwrap_or_else(|| panic!("{name}"));

@@ -170,10 +170,10 @@ fn differencing_two_months_of_packs_recovers_no_suppressed_count() {
 #[test]
 fn ledger_holds_every_published_cell_of_both_months() {
     let w = world();
-    let ledger = Ledger::load(&w.root.join("series/pack-ledger.json")).unwrap();
+    let ledger = Ledger::load(&w.root.join("series").join(ndtms_stats::output::LEDGER_FILE)).unwrap();
     let periods: std::collections::BTreeSet<String> =
         ledger.entries().map(|e| e.key.measure.rsplit('@').next().unwrap().to_string()).collect();
-    assert!(periods.contains("2025-02") && periods.contains("2025-03"), "{periods:?}");
+    assert!(periods.contains("2024-04-01/2025-02-28") && periods.contains("2024-04-01/2025-03-31"), "{periods:?}");
     for run in ["series/pack-2025-02", "series/pack-2025-03"] {
         for e in published(&w.root.join(run)) {
             assert_eq!(ledger.get(SERIES, &e.key), Some(e.value), "{} published in {run} but not in the ledger", e.key);
@@ -250,7 +250,7 @@ fn pack_html_loads_in_a_real_browser() {
 #[test]
 fn ledger_entries_are_keyed_by_period() {
     let key = ytd_key("2025-03", "exits", "E08000025", TOTAL);
-    assert_eq!(key.measure, "adult:exits@2025-03");
+    assert_eq!(key.measure, "adult:exits@2024-04-01/2025-03-31");
     let england = ytd_key("2025-03", "exits", ndtms_stats::geography::ENGLAND_CODE, "alcohol only");
     assert_eq!(england.coords, vec![("substance_group".to_string(), "alcohol only".to_string())]);
 }
