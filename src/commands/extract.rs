@@ -34,6 +34,11 @@ pub struct ExtractArgs {
     /// Folder the extract folder (`extract-<period>`) is written into.
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+    /// The publication ledger shared with the release, packs and provider reports (read, then
+    /// updated): cells they published or suppressed keep that status here. Default
+    /// `<out>/publication-ledger.json`.
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
 }
 
 /// Checks the request, writes the extract and prints where it went.
@@ -46,6 +51,7 @@ pub fn run(args: &ExtractArgs) -> Result<()> {
         request: req,
         rules: args.rules.clone(),
         out: args.out.clone(),
+        ledger: Some(args.ledger.clone().unwrap_or_else(|| args.out.join(crate::output::LEDGER_FILE))),
     };
     let s = extract(&o)?;
     println!("extract: {} cells, {} suppressed; checking status {:?}", s.cells, s.suppressed, s.status);

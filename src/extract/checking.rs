@@ -71,6 +71,9 @@ pub fn rules_applied(rules: &RuleSet) -> Vec<String> {
 }
 
 fn describe(who: &[CellId], problem: &Problem) -> String {
+    if who.is_empty() {
+        return "suppressed as in an earlier publication (release, pack or extract) of the same cell".into();
+    }
     let keys: Vec<String> = who.iter().map(|&id| problem.cells[id].key.to_string()).collect();
     format!("complement protecting {}", keys.join("; "))
 }

@@ -14,11 +14,12 @@ use crate::geography::{Geography, ENGLAND_CODE};
 use crate::measures::period::Period;
 use crate::output::{DimensionMeta, FileHash, GeographyLevel, Manifest, ManifestGeography, ManifestTable, Marker, OutputTable, RunFolder, TidyRow};
 use crate::release::data::{areas, parent_map, substance_hierarchy, Area, TOTAL};
-use crate::sdc::{self, CategoryDef, DimensionDef, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
+use crate::sdc::{self, CategoryDef, DimensionDef, KeyAlias, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
 use crate::warehouse::Warehouse;
 use request::Request;
 
 const CELLS_SQL: &str = include_str!("../../queries/extract-cells.sql");
+const DIMENSIONS_SQL: &str = include_str!("../../queries/extract-dimensions.sql");
 
 /// What an extract run needs.
 #[derive(Debug, Clone)]
@@ -29,6 +30,10 @@ pub struct ExtractOptions {
     pub request: Request,
     pub rules: PathBuf,
     pub out: PathBuf,
+    /// The publication ledger shared with the release, packs and provider reports: cells they
+    /// published are published here with the same value, cells they suppressed stay suppressed,
+    /// and this extract's cells are added to it. `None`: protected on its own.
+    pub ledger: Option<PathBuf>,
 }
 
 /// The written extract.
@@ -68,6 +73,36 @@ fn extract_areas(geography: &Geography, r: &Request) -> Result<Vec<Area>> {
     Ok(out)
 }
 
+/// Refuses a breakdown or filter the cube does not hold for the measure (it would come back
+/// as a lone total, or as zeros), naming what it does hold.
+fn check_dimension(wh: &Warehouse, o: &ExtractOptions) -> Result<()> {
+    let r = &o.request;
+    let asked = r.by_dimension.clone().or_else(|| r.category.as_ref().map(|c| c.0.clone()));
+    let Some(dim) = asked else { return Ok(()) };
+    let mut stmt = wh.conn().prepare(DIMENSIONS_SQL).context("preparing queries/extract-dimensions.sql")?;
+    let mut rows = stmt.query(duckdb::params![o.period, o.population, r.measure])?;
+    let mut held: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    while let Some(row) = rows.next()? {
+        held.entry(row.get(0)?).or_default().push(row.get(1)?);
+    }
+    let Some(categories) = held.get(&dim) else {
+        let list: Vec<&str> = held.keys().map(String::as_str).collect();
+        bail!(
+            "{} ({}) is not broken down by {dim} in the cube; it can be broken down by: substance_group, region, la{}{}",
+            r.measure,
+            o.population,
+            if list.is_empty() { "" } else { ", " },
+            list.join(", ")
+        );
+    };
+    if let Some((_, c)) = &r.category {
+        if !categories.contains(c) {
+            bail!("--where: {dim} = '{c}' is not a category of {dim} for {} (categories: {})", r.measure, categories.join(", "));
+        }
+    }
+    Ok(())
+}
+
 fn read_cells(wh: &Warehouse, o: &ExtractOptions, levels: &[&str]) -> Result<(HashMap<(String, String, String), f64>, BTreeSet<String>)> {
     let dim = o.request.by_dimension.clone().or_else(|| o.request.category.as_ref().map(|c| c.0.clone())).unwrap_or_default();
     let levels = levels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ");
@@ -101,6 +136,7 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
         bail!("the cube has no measure `{}` for period {}: check the name, or run `ndtms-stats build --period {}`", o.request.measure, period.label, period.label);
     }
     let r = &o.request;
+    check_dimension(&wh, o)?;
     let area_list = extract_areas(&Geography::embedded(), r)?;
     let (values, seen) = read_cells(&wh, o, &["england", "region", "la"])?;
     let spec = crate::release::spec::load(None)?;
@@ -128,7 +164,24 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
     if let Some(d) = &by_dim {
         dims.push(DimensionDef { name: d.clone(), total: TOTAL.into(), categories: categories.iter().skip(1).map(|c| CategoryDef { code: c.clone(), parent: None }).collect() });
     }
-    let def = TableDef { id: "extract".into(), measure: format!("{}:{}", o.population, r.measure), dimensions: dims };
+    // Keys as every product names its cells, so a cell the release or a pack also shows is one
+    // cell of the publication ledger: population and period in the measure, and the area or
+    // category the extract is cut to as a coordinate (a table total leaves it out of the key).
+    let measure = period.qualify(&format!("{}:{}", o.population, r.measure));
+    let mut builder = ProblemBuilder::new(crate::output::PUBLICATIONS);
+    let cut = |dimension: &str, category: &str| KeyAlias::Measure { measure: measure.clone(), to_measure: measure.clone(), dimension: dimension.into(), category: category.into() };
+    if top != ENGLAND_CODE {
+        builder.alias(cut("geography", &top));
+    }
+    if let Some(s) = &r.substance {
+        builder.alias(cut("substance_group", s));
+    }
+    if let Some((d, c)) = &r.category {
+        builder.alias(cut(d, c));
+    }
+    // The release's links after the cuts (a cut extract cell keeps its area when renamed).
+    crate::release::protect::register_aliases(&mut builder, &spec.links, std::slice::from_ref(&o.population), &period);
+    let def = TableDef { id: "extract".into(), measure: measure.clone(), dimensions: dims };
     let mut cells = Vec::new();
     let mut coords = Vec::new();
     for a in &area_list {
@@ -146,10 +199,13 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
             }
         }
     }
-    let mut builder = ProblemBuilder::new(&format!("extract-{}", period.label));
     let ids = builder.add_table(&def, &cells).context("building the extract's protection problem")?;
     let problem = builder.build();
-    let protection = sdc::protect(&problem, &rules, &Ledger::new()).context("disclosure control of the extract failed: nothing was written")?;
+    let mut ledger = match &o.ledger {
+        Some(p) if p.exists() => Ledger::load(p)?,
+        _ => Ledger::new(),
+    };
+    let protection = sdc::protect(&problem, &rules, &ledger).context("disclosure control of the extract failed: nothing was written")?;
     // The public table.
     let mut dimensions = Vec::new();
     if r.by_substance || r.substance.is_some() {
@@ -214,5 +270,9 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
     std::fs::write(staging.join("checking-report.md"), report.markdown()).context("writing the checking report")?;
     std::fs::write(staging.join("checking-report.json"), serde_json::to_string_pretty(&report)?).context("writing the checking report")?;
     let folder = run.finish()?;
+    if let Some(p) = &o.ledger {
+        ledger.record_publication(&problem, &protection);
+        ledger.save(p)?;
+    }
     Ok(ExtractSummary { folder, cells: ids.len(), suppressed: report.outputs[0].cells.len(), status: report.outputs[0].status })
 }

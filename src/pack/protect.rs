@@ -91,8 +91,23 @@ pub fn qualified_measure(period: &str, measure: &str) -> String {
     }
 }
 
-/// The canonical key of a year-to-date cell of `period` (totals are left out of keys).
+/// The links of the built-in release table list, which every product's keys follow.
+fn release_links() -> &'static [crate::release::spec::LinkSpec] {
+    static LINKS: std::sync::OnceLock<Vec<crate::release::spec::LinkSpec>> = std::sync::OnceLock::new();
+    LINKS.get_or_init(|| crate::release::spec::load(None).expect("the built-in release table list parses (tested in release::spec)").links)
+}
+
+/// The canonical key of a year-to-date cell of `period` (totals are left out of keys), as the
+/// release names the same cell (see [`crate::release::protect::canonical_key`]).
 pub fn ytd_key(period: &str, measure: &str, area: &str, substance: &str) -> CellKey {
+    let key = raw_ytd_key(period, measure, area, substance);
+    match crate::measures::period::Period::parse(period) {
+        Ok(p) => crate::release::protect::canonical_key(&key, release_links(), "adult", &p),
+        Err(_) => key,
+    }
+}
+
+fn raw_ytd_key(period: &str, measure: &str, area: &str, substance: &str) -> CellKey {
     let mut coords = Vec::new();
     if area != ENGLAND_CODE {
         coords.push(("geography".to_string(), area.to_string()));
@@ -125,6 +140,9 @@ fn dimensions(grid: &PackGrid) -> Vec<DimensionDef> {
 /// Builds the month's problem (with last month's cells when there are any), protects it.
 pub fn protect_packs(grid: &PackGrid, rules: &RuleSet, ledger: &Ledger) -> Result<ProtectedPack> {
     let mut builder = ProblemBuilder::new(SERIES);
+    if let Ok(p) = crate::measures::period::Period::parse(&grid.now.period) {
+        crate::release::protect::register_aliases(&mut builder, release_links(), &["adult".to_string()], &p);
+    }
     let dims = dimensions(grid);
     let period = &grid.now.period;
     let mut cells = HashMap::new();

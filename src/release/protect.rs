@@ -174,12 +174,22 @@ fn substances_of(g: &Grid) -> Vec<(String, Option<String>)> {
     }
 }
 
+/// The key every product gives a cell of `population` in `period`: `key` under the links of
+/// the release's table list (successful completions are exits with reason "successful
+/// completion", PHOF "alcohol" is substance group "alcohol only"), so the publication ledger
+/// holds one entry per cell whichever product showed it first.
+pub fn canonical_key(key: &CellKey, links: &[LinkSpec], population: &str, period: &Period) -> CellKey {
+    let mut builder = ProblemBuilder::new(crate::output::PUBLICATIONS);
+    register_aliases(&mut builder, links, std::slice::from_ref(&population.to_string()), period);
+    builder.canonical_key(key)
+}
+
 /// Cells that count the same people or journeys under two names become one cell (aliases,
 /// registered before any table): a measure link (successful completions = exits with reason
 /// "successful completion"; waiting = new presentations) and a category link to a single
 /// substance group (PHOF "alcohol" = "alcohol only"). One cell has one value and one status in
 /// every table that shows it.
-fn register_aliases(builder: &mut ProblemBuilder, links: &[LinkSpec], populations: &[String], period: &Period) {
+pub fn register_aliases(builder: &mut ProblemBuilder, links: &[LinkSpec], populations: &[String], period: &Period) {
     for link in links {
         if let (Some(m), Some(target)) = (&link.measure, &link.equals_measure) {
             for p in populations {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum SdcError {
     /// A rule file could not be read from disk.
-    #[error("rule file {file}: cannot read: {source}")]
+    #[error("rule file {file}: cannot read it (relative paths are from the current folder; the project's rule files are in its suppression-rules/ folder, or pass --rules PATH)")]
     RuleFileRead {
         file: PathBuf,
         #[source]

@@ -296,45 +296,65 @@ impl<'a> Attack<'a> {
         let (sys, rels) = self.local_system(cells);
         let echelon = self.echelon(&sys, None, cells[0])?;
         let by_free = echelon.rows_by_free_column(cells.len());
+        let per_cell: Vec<Result<CheckOutcome, SdcError>> = (0..cells.len())
+            .into_par_iter()
+            .filter(|&j| self.must_hide(cells[j]) && !self.certified(cells[j]))
+            .map(|j| self.check_large_cell(cells, j, &sys, &rels, &echelon, &by_free))
+            .collect();
         let (mut requests, mut certificates) = (Vec::new(), Vec::new());
-        for (j, &c) in cells.iter().enumerate() {
-            if !self.must_hide(c) || self.certified(c) {
-                continue;
-            }
-            if echelon.is_determined(j) {
-                requests.push(self.complement_for(c, &[], &rels)?);
-                continue;
-            }
-            let value = self.problem.cells[c].value;
-            let ok = |i: &Interval| if self.protected[c] { self.is_wide_enough(c, i) } else { i.width() > 1e-9 };
-            // Interval protection against the outside attacker (singletons are handled for
-            // exact disclosure by the elimination's pair rule).
-            let found = ascent_interval(&sys, &echelon, &by_free, j, &|_| false)
-                .filter(|i| ok(i))
-                .or_else(|| self.neighbourhood_interval(c).filter(|i| ok(i)));
-            if let Some(seg) = found {
-                certificates.push((c, merge(self.certificate[c], seg)));
-                continue;
-            }
-            match self.cycle_for(c, true).or_else(|| self.cycle_for(c, false)) {
-                Some(cycle) if cycle.cost == 0.0 => {
-                    certificates.extend(cycle.segment(c, value).map(|i| (c, merge(self.certificate[c], i))))
-                }
-                Some(cycle) if cycle.terms.iter().any(|t| self.candidate[t.0]) => requests.extend(
-                    cycle.terms.iter().filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }),
-                ),
-                _ => match self.complement_for(c, &[], &rels) {
-                    Ok(r) => requests.push(r),
-                    // Nothing left to suppress near it: the exact interval over the whole
-                    // component decides (slow, but only for the rare cell that gets here).
-                    Err(e) => match lp_interval(&sys, j) {
-                        Ok(i) if ok(&i) => certificates.push((c, Interval { exact: false, ..i })),
-                        _ => return Err(e),
-                    },
-                },
-            }
+        for r in per_cell {
+            let (q, c) = r?;
+            requests.extend(q);
+            certificates.extend(c);
         }
         Ok((requests, certificates))
+    }
+
+    /// One uncertified cell of a large component (see [`Self::check_large`]).
+    fn check_large_cell(
+        &self,
+        cells: &[CellId],
+        j: usize,
+        sys: &LocalSystem,
+        rels: &[u32],
+        echelon: &Echelon,
+        by_free: &[Vec<usize>],
+    ) -> Result<CheckOutcome, SdcError> {
+        let c = cells[j];
+        let one = |r: Request| Ok((vec![r], Vec::new()));
+        let certify = |i: Interval| Ok((Vec::new(), vec![(c, merge(self.certificate[c], i))]));
+        if echelon.is_determined(j) {
+            return one(self.complement_for(c, &[], rels)?);
+        }
+        let value = self.problem.cells[c].value;
+        let ok = |i: &Interval| if self.protected[c] { self.is_wide_enough(c, i) } else { i.width() > 1e-9 };
+        // Interval protection against the outside attacker (singletons are handled for
+        // exact disclosure by the elimination's pair rule).
+        let found = ascent_interval(sys, echelon, by_free, j, &|_| false)
+            .filter(|i| ok(i))
+            .or_else(|| self.neighbourhood_interval(c).filter(|i| ok(i)));
+        if let Some(seg) = found {
+            return certify(seg);
+        }
+        match self.cycle_for(c, true).or_else(|| self.cycle_for(c, false)) {
+            Some(cycle) if cycle.cost == 0.0 => match cycle.segment(c, value) {
+                Some(i) => certify(i),
+                None => Ok((Vec::new(), Vec::new())),
+            },
+            Some(cycle) if cycle.terms.iter().any(|t| self.candidate[t.0]) => {
+                Ok((cycle.terms.iter().filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }).collect(), Vec::new()))
+            }
+            _ => match self.cheapest_in(self.relations_of[c].iter().copied()) {
+                Some(complement) => one(Request { complement, protects: c }),
+                // Everything next to it is hidden already, yet the quick certificates fall
+                // short: the exact interval over the whole component decides, and only a
+                // cell that truly needs more gets a complement further away.
+                None => match lp_interval(sys, j) {
+                    Ok(i) if ok(&i) => certify(Interval { exact: false, ..i }),
+                    _ => one(self.complement_for(c, &[], rels)?),
+                },
+            },
+        }
     }
 
     /// A certified part of a cell's interval from linear programming over its neighbourhood
@@ -549,6 +569,8 @@ impl<'a> Attack<'a> {
         }
         self.cover_with_cycles(greedy);
         let mut dirty = self.unknown.clone();
+        let trace = std::env::var_os("NDTMS_STATS_SDC_TRACE").is_some();
+        let started = std::time::Instant::now();
         loop {
             let components: Vec<Vec<CellId>> =
                 self.components().into_iter().filter(|cells| cells.iter().any(|&c| dirty[c])).collect();
@@ -561,6 +583,12 @@ impl<'a> Attack<'a> {
                 }
             }
             let results: Vec<Result<CheckOutcome, SdcError>> = components.par_iter().map(|cells| self.check(cells)).collect();
+            if trace {
+                let largest = components.iter().map(Vec::len).max().unwrap_or(0);
+                let asked: usize = results.iter().map(|r| r.as_ref().map_or(0, |(q, _)| q.len())).sum();
+                let hidden = self.unknown.iter().filter(|&&u| u).count();
+                eprintln!("sdc trace: {:.1}s {} components (largest {largest}), {asked} complements asked, {hidden} unknown", started.elapsed().as_secs_f64(), components.len());
+            }
             let mut requests = Vec::new();
             for r in results {
                 let (req, certificates) = r?;

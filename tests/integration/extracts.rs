@@ -78,3 +78,25 @@ fn checking_report_lists_every_suppressed_cell_with_its_rule() {
     // The report names reasons, so it is restricted, never beside the public files.
     assert!(!run.join("checking-report.md").exists() && run.join("restricted/checking-report.md").is_file());
 }
+
+#[test]
+fn extract_refuses_a_breakdown_the_measure_does_not_have() {
+    let w = world();
+    let _turn = serial();
+    let o = bin()
+        .current_dir(&w.root)
+        .args(["extract", "--measure", "in_treatment", "--by", "exit_reason", "--period", "2025-03", "--rules", &research_rules(), "--out", "no-such-breakdown"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "a breakdown the cube lacks was accepted");
+    let t = text(&o);
+    assert!(t.contains("not broken down by exit_reason") && t.contains("sex"), "{t}");
+    let o = bin()
+        .current_dir(&w.root)
+        .args(["extract", "--measure", "in_treatment", "--where", "sex = 'banana'", "--period", "2025-03", "--rules", &research_rules(), "--out", "no-such-breakdown"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("'banana' is not a category of sex"), "{}", text(&o));
+    assert!(!w.root.join("no-such-breakdown").exists(), "a refused extract wrote files");
+}

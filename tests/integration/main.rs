@@ -7,6 +7,7 @@ mod load;
 mod release;
 mod packs;
 mod extracts;
+mod products;
 mod journeys;
 mod browser;
 mod protect;
