@@ -57,7 +57,9 @@ pub fn demo(args: &DemoArgs) -> Result<DemoTimings> {
     if extracts.exists() {
         std::fs::remove_dir_all(&extracts).with_context(|| format!("cannot clear {}", extracts.display()))?;
     }
-    for stale in [warehouse.clone(), out.join("ndtms.duckdb.wal")] {
+    // A fresh demo is a fresh publication series: last run's ledger would not match its figures.
+    let ledger = out.join(crate::output::LEDGER_FILE);
+    for stale in [warehouse.clone(), out.join("ndtms.duckdb.wal"), ledger.clone()] {
         if stale.exists() {
             std::fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
         }
@@ -112,7 +114,7 @@ pub fn demo(args: &DemoArgs) -> Result<DemoTimings> {
             tables: None,
             templates: None,
             no_audit_record: false,
-            ledger: None,
+            ledger: Some(ledger),
         },
         &Progress::bar("release", 0),
     )?;

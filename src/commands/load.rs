@@ -92,24 +92,39 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
     progress.set_length(files.len() as u64);
     let mut results = Vec::with_capacity(files.len());
     let mut withdrawals = false;
-    for batch in files.chunks(BATCH) {
-        let validated: Vec<_> = batch.par_iter().map(|f| validate_one(&ctx, f)).collect();
-        for (file, outcome) in batch.iter().zip(validated) {
-            let display = file.display().to_string();
-            let result = match outcome {
-                Validation::Ok(sha, v) => {
-                    let applied = wh.apply_submission(&schema, &staging, &display, &sha, &v);
-                    let withdraws = v.records.clients.iter().any(|(_, consent)| !consent);
-                    withdrawals |= withdraws && applied.as_ref().is_ok_and(|r| r.outcome == Outcome::Loaded);
-                    applied
+    // Validation (parallel, CPU) of the next batch overlaps the warehouse writes of this one;
+    // files are still applied one by one in order, each in its own transaction.
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let ctx = &ctx;
+        let files = &files;
+        scope.spawn(move || {
+            for batch in files.chunks(BATCH) {
+                let validated: Vec<_> = batch.par_iter().map(|f| validate_one(ctx, f)).collect();
+                if tx.send((batch, validated)).is_err() {
+                    return; // the writer stopped on an error
                 }
-                Validation::Rejected(sha, name, reason) => wh.record_rejection(&display, &sha, name.as_ref(), &reason),
             }
-            .with_context(|| format!("loading {display}; files before it are loaded, this one changed nothing"))?;
-            results.push(result);
-            progress.inc(1);
+        });
+        for (batch, validated) in rx {
+            for (file, outcome) in batch.iter().zip(validated) {
+                let display = file.display().to_string();
+                let result = match outcome {
+                    Validation::Ok(sha, v) => {
+                        let applied = wh.apply_submission(&schema, &staging, &display, &sha, &v);
+                        let withdraws = v.records.clients.iter().any(|(_, consent)| !consent);
+                        withdrawals |= withdraws && applied.as_ref().is_ok_and(|r| r.outcome == Outcome::Loaded);
+                        applied
+                    }
+                    Validation::Rejected(sha, name, reason) => wh.record_rejection(&display, &sha, name.as_ref(), &reason),
+                }
+                .with_context(|| format!("loading {display}; files before it are loaded, this one changed nothing"))?;
+                results.push(result);
+                progress.inc(1);
+            }
         }
-    }
+        Ok(())
+    })?;
     wh.run_statement("end_run")?;
     if withdrawals {
         // Consent withdrawn: rewrite the file so no byte of the removed records remains.

@@ -94,11 +94,27 @@ impl Period {
         format!("{measure}@{}/{}", self.start_iso(), self.end_iso())
     }
 
+    /// The twelve calendar months (`YYYY-MM`) ending with the period's last month.
+    pub fn trend_months(&self) -> Vec<String> {
+        let last = self.end.year() * 12 + self.end.month0() as i32;
+        (last - 11..=last).map(|m| format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)).collect()
+    }
+
     /// The financial year this period belongs to, as `YYYY-YY`.
     pub fn financial_year(&self) -> String {
         let y = self.start.year();
         format!("{y}-{:02}", (y + 1) % 100)
     }
+}
+
+/// The measure name disclosure control uses for one calendar month's count (`2025-03`:
+/// `measure@2025-03-01/2025-03-31`), whichever product shows it; `None` for a bad month.
+pub fn qualify_month(measure: &str, month: &str) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let start = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    let next = if start.month() == 12 { NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)? };
+    let end = next.pred_opt()?;
+    Some(format!("{measure}@{}/{}", start.format("%Y-%m-%d"), end.format("%Y-%m-%d")))
 }
 
 impl fmt::Display for Period {
@@ -151,5 +167,17 @@ mod tests {
             assert_eq!(e.input, bad);
             assert!(e.to_string().contains(bad));
         }
+    }
+
+    #[test]
+    fn trend_months_and_month_keys() {
+        let p = Period::parse("2025-03").unwrap();
+        let months = p.trend_months();
+        assert_eq!(months.len(), 12);
+        assert_eq!((months[0].as_str(), months[11].as_str()), ("2024-04", "2025-03"));
+        assert_eq!(Period::parse("2025-01").unwrap().trend_months()[0], "2024-02");
+        assert_eq!(qualify_month("adult:in_treatment", "2024-02").unwrap(), "adult:in_treatment@2024-02-01/2024-02-29");
+        assert_eq!(qualify_month("m", "2024-12").unwrap(), "m@2024-12-01/2024-12-31");
+        assert!(qualify_month("m", "2024-13").is_none());
     }
 }

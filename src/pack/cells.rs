@@ -53,6 +53,26 @@ pub fn read_ytd(wh: &Warehouse, period: &str) -> Result<YtdCounts> {
     Ok(out)
 }
 
+/// The monthly counts of the pack's 12-month trend.
+pub const TREND_MEASURES: [&str; 2] = ["in_treatment", "new_presentations"];
+
+/// The 12-month trend of `period` from `cube_month` (queries/release-trend.sql), keyed by
+/// (measure, area code, `YYYY-MM`); absent means zero.
+pub fn read_trend(wh: &Warehouse, period: &str) -> Result<HashMap<(String, String, String), f64>> {
+    let quoted = |xs: &[&str]| xs.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ");
+    let sql = include_str!("../../queries/release-trend.sql")
+        .replace("{measures}", &quoted(&TREND_MEASURES))
+        .replace("{levels}", &quoted(&["england", "region", "la"]));
+    let mut stmt = wh.conn().prepare(&sql).context("preparing the trend query (queries/release-trend.sql)")?;
+    let mut rows = stmt.query([period, "adult"]).with_context(|| format!("reading the 12-month trend of {period}"))?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let (measure, area, month, value): (String, String, String, i64) = (r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        out.insert((measure, area, month), value as f64);
+    }
+    Ok(out)
+}
+
 /// The provider measures shown by packs and provider reports (adults, year to date).
 pub const PROVIDER_MEASURES: [&str; 4] = ["in_treatment", "new_presentations", "exits", "successful_completions"];
 

@@ -92,6 +92,8 @@ pub fn month_grid(wh: &Warehouse, period: &Period, geography: &Geography) -> Res
         previous,
         providers: cells::agencies(wh)?.into_iter().map(|(code, _)| code).collect(),
         provider_counts: cells::read_provider_ytd(wh, &period.label)?,
+        months: period.trend_months(),
+        trend: cells::read_trend(wh, &period.label)?,
     })
 }
 

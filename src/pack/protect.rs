@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 
-use super::cells::{YtdCounts, MEASURES, PROVIDER_MEASURES};
+use super::cells::{YtdCounts, MEASURES, PROVIDER_MEASURES, TREND_MEASURES};
 use crate::geography::ENGLAND_CODE;
 use crate::release::data::{Area, TOTAL};
 use crate::sdc::{self, CategoryDef, CellId, CellKey, CellKind, DimensionDef, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
@@ -42,6 +42,10 @@ pub struct PackGrid {
     /// agency's people do not add up to an area), shown in packs and provider reports.
     pub providers: Vec<String>,
     pub provider_counts: HashMap<(String, String), f64>,
+    /// The 12 calendar months (`YYYY-MM`) of the trend, oldest first.
+    pub months: Vec<String>,
+    /// Monthly counts of the trend, (measure, area, month) -> value; absent means zero.
+    pub trend: HashMap<(String, String, String), f64>,
 }
 
 /// The protected month: problem, outcome and the way from (measure, area, substance) to cells.
@@ -51,6 +55,7 @@ pub struct ProtectedPack {
     cells: HashMap<(String, String, String), CellId>,
     rates: HashMap<(String, String), usize>,
     provider_cells: HashMap<(String, String), CellId>,
+    trend_cells: HashMap<(String, String, String), CellId>,
 }
 
 impl ProtectedPack {
@@ -61,7 +66,15 @@ impl ProtectedPack {
             return Some((id, &self.protection.statuses[id]));
         }
         let substance = row.categories.first().map_or(TOTAL, String::as_str);
-        self.cell(&row.measure, &row.area_code, substance)
+        // A trend row's category is its month (`YYYY-MM`), never a substance group.
+        self.trend(&row.measure, &row.area_code, substance).or_else(|| self.cell(&row.measure, &row.area_code, substance))
+    }
+
+    /// Status of one month's count of the 12-month trend.
+    pub fn trend(&self, measure: &str, area: &str, month: &str) -> Option<(CellId, &sdc::CellStatus)> {
+        self.trend_cells
+            .get(&(measure.to_string(), area.to_string(), month.to_string()))
+            .map(|&id| (id, &self.protection.statuses[id]))
     }
 
     /// Status of an agency's year-to-date count.
@@ -177,6 +190,28 @@ pub fn protect_packs(grid: &PackGrid, rules: &RuleSet, ledger: &Ledger) -> Resul
             provider_cells.insert((m.to_string(), agency.clone()), ids[0]);
         }
     }
+    // The 12-month trend: each month's count is a cell of its own month (so next month's packs
+    // and the release show it with the same status), LA -> region -> England additive.
+    let mut trend_cells = HashMap::new();
+    for measure in TREND_MEASURES {
+        for month in &grid.months {
+            let Some(key_measure) = crate::measures::period::qualify_month(&format!("adult:{measure}"), month) else { continue };
+            let def = TableDef { id: format!("pack-trend-{measure}"), measure: key_measure, dimensions: vec![dims[0].clone()] };
+            let table_cells: Vec<TableCell> = grid
+                .areas
+                .iter()
+                .map(|a| TableCell {
+                    coords: vec![a.code.clone()],
+                    value: grid.trend.get(&(measure.to_string(), a.code.clone(), month.clone())).copied().unwrap_or(0.0),
+                    contributors: None,
+                })
+                .collect();
+            let ids = builder.add_table(&def, &table_cells).with_context(|| format!("building the trend problem for {measure} {month}"))?;
+            for (a, id) in grid.areas.iter().zip(ids) {
+                trend_cells.insert((measure.to_string(), a.code.clone(), month.clone()), id);
+            }
+        }
+    }
     let mut rates = HashMap::new();
     for a in &grid.areas {
         for (s, _) in &grid.substances {
@@ -189,7 +224,7 @@ pub fn protect_packs(grid: &PackGrid, rules: &RuleSet, ledger: &Ledger) -> Resul
     }
     let problem = builder.build();
     let protection = sdc::protect(&problem, rules, ledger).context("disclosure control of the packs failed: nothing was written")?;
-    Ok(ProtectedPack { problem, protection, cells, rates, provider_cells })
+    Ok(ProtectedPack { problem, protection, cells, rates, provider_cells, trend_cells })
 }
 
 /// Adds last month's published year-to-date cells (internal, fixed at the ledger's values) and
@@ -256,7 +291,7 @@ mod tests {
             }
         }
         let substances = vec![(TOTAL.to_string(), None), ("alcohol only".to_string(), None), ("non-opiate only".to_string(), None)];
-        PackGrid { areas, substances, now, previous, providers: vec![], provider_counts: HashMap::new() }
+        PackGrid { areas, substances, now, previous, providers: vec![], provider_counts: HashMap::new(), months: vec![], trend: HashMap::new() }
     }
 
     fn rules() -> RuleSet {

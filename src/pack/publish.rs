@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 
 use super::protect::{PackGrid, ProtectedPack};
-use super::tables::{pack_areas, providers_of, providers_table, ytd_table};
+use super::tables::{pack_areas, providers_of, providers_table, trend_table, ytd_table};
 use super::PackOptions;
 use crate::geography::{ATTRIBUTION, ENGLAND_CODE};
 use crate::release::data::TOTAL;
@@ -64,9 +64,11 @@ pub fn write_packs(
         let slug = la.to_lowercase();
         let mut ytd = ytd_table(&areas, &grid.substances, protected, &period.label);
         ytd.id = format!("{slug}-ytd");
+        let mut trend = trend_table(&areas, &grid.months, protected, &period.label);
+        trend.id = format!("{slug}-trend");
         let mut providers = providers_table(&providers_of(wh, la)?, &period.label, protected);
         providers.id = format!("{slug}-providers");
-        for t in [&ytd, &providers] {
+        for t in [&ytd, &trend, &providers] {
             t.validate().with_context(|| format!("table {} breaks the output contract", t.id))?;
             run.write_table_csv(t)?;
         }
@@ -79,8 +81,13 @@ pub fn write_packs(
             revisions: "Year-to-date figures are provisional and may be revised as later submissions arrive.".into(),
             notes: notes.clone(),
         };
-        write_workbook(&run.public_path(&format!("xlsx/{la}.xlsx"))?, &cover, &[ytd.clone(), providers.clone()])?;
+        write_workbook(&run.public_path(&format!("xlsx/{la}.xlsx"))?, &cover, &[ytd.clone(), trend.clone(), providers.clone()])?;
         let mut sections = section_for(&ytd, "rates", la, &slug, false)?;
+        let mut trend_sections = section_for(&trend, "trend", la, &slug, false)?;
+        for s in &mut trend_sections {
+            s.heading = format!("{la_name}: {}", trend.title);
+        }
+        sections.extend(trend_sections);
         sections.push(providers_section(&providers)?);
         let page = ReportPage {
             title: format!("Commissioner pack: {la_name}"),
@@ -103,6 +110,7 @@ pub fn write_packs(
         run.write_public(&format!("html/{la}.html"), renderer.render_area(&page)?.as_bytes())?;
         links.push(PageLink { text: la_name, href: format!("{la}.html") });
         all_tables.push(ytd);
+        all_tables.push(trend);
         all_tables.push(providers);
     }
     if opts.all {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 
-use super::cells::{MEASURES, PROVIDER_MEASURES};
+use super::cells::{MEASURES, PROVIDER_MEASURES, TREND_MEASURES};
 use super::protect::{ProtectedPack, RATE};
 use crate::geography::ENGLAND_CODE;
 use crate::measures::wilson::wilson_interval;
@@ -89,6 +89,45 @@ pub fn ytd_table(areas: &[&Area], substances: &[(String, Option<String>)], prote
         notes: vec![
             "Year to date: from 1 April to the end of the pack's month. People are counted once per area, in the local authority of residence on their latest episode.".into(),
             "Completion rate without representation: successful completions not followed by a return to treatment within 6 months, over adults in treatment, with a 95% Wilson score interval.".into(),
+        ],
+        rows,
+    }
+}
+
+/// The 12-month trend of one LA's pack: adults in treatment and new presentations in each
+/// calendar month, for the LA, its region and England.
+pub fn trend_table(areas: &[&Area], months: &[String], protected: &ProtectedPack, period: &str) -> OutputTable {
+    let mut rows = Vec::new();
+    for a in areas {
+        for m in TREND_MEASURES {
+            for month in months {
+                let value = protected.trend(m, &a.code, month).and_then(|(_, st)| st.public_value());
+                rows.push(TidyRow {
+                    period: period.to_string(),
+                    geography_level: level(a),
+                    area_code: a.code.clone(),
+                    area_name: a.name.clone(),
+                    categories: vec![month.clone()],
+                    measure: m.to_string(),
+                    value,
+                    marker: if value.is_some() { Marker::None } else { Marker::Confidential },
+                });
+            }
+        }
+    }
+    let mut levels: Vec<GeographyLevel> = areas.iter().map(|a| level(a)).collect();
+    levels.sort();
+    levels.dedup();
+    OutputTable {
+        id: "trend".into(),
+        title: "Adults in treatment and new presentations by month, last 12 months".into(),
+        measures: TREND_MEASURES.iter().map(|m| m.to_string()).collect(),
+        dimensions: vec![DimensionMeta::new("month", months.iter().cloned())],
+        geography_levels: levels,
+        additive_geography: false,
+        notes: vec![
+            "Each month counts the adults in contact with treatment in that calendar month (in treatment) and the journeys that started in it (new presentations); a person is placed in the local authority of their latest episode in contact that month.".into(),
+            "Months do not add up to the year to date: one person is in treatment in many months.".into(),
         ],
         rows,
     }

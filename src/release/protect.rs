@@ -109,7 +109,15 @@ pub fn add_release_tables(builder: &mut ProblemBuilder, grids: &[Grid], links: &
             for cat in cats {
                 // Adults and young people are different populations: the population is part of the measure.
                 let base = period.qualify(&format!("{}:{measure}", t.population));
-                let sdc_measure = if cat == TOTAL || additive_dim { base } else { format!("{base}|{}={cat}", t.dimension) };
+                // A month of a trend is that calendar month's own cell (as packs key it).
+                let month = (t.dimension == "month" && cat != TOTAL)
+                    .then(|| crate::measures::period::qualify_month(&format!("{}:{measure}", t.population), cat))
+                    .flatten();
+                let sdc_measure = match month {
+                    Some(m) => m,
+                    None if cat == TOTAL || additive_dim => base,
+                    None => format!("{base}|{}={cat}", t.dimension),
+                };
                 let def = TableDef { id: t.id.clone(), measure: sdc_measure, dimensions: dims.clone() };
                 let mut table_cells = Vec::new();
                 let mut coords = Vec::new();

@@ -69,6 +69,12 @@ fn db(v: &Value) -> DbValue {
     }
 }
 
+/// For each staging column, where its value sits in a record's schema values (looked up once
+/// per file, not per row).
+fn value_positions<T>(order: &[String], schema_columns: &[(String, T)]) -> Vec<Option<usize>> {
+    order.iter().map(|c| schema_columns.iter().position(|(n, _)| n == c)).collect()
+}
+
 fn opt_int(v: Option<i32>) -> DbValue {
     v.map(|n| DbValue::BigInt(n as i64)).unwrap_or(DbValue::Null)
 }
@@ -277,9 +283,10 @@ fn replace_records(
     }
     {
         let order = &staging.episode;
+        let at = value_positions(order, &columns.episode);
         let mut app = temp("_stage_episode")?;
         for e in &records.episodes {
-            let row = order.iter().map(|c| match c.as_str() {
+            let row = order.iter().zip(&at).map(|(c, at)| match c.as_str() {
                 "agency" => DbValue::Text(name.agency.clone()),
                 "client_id" => DbValue::Text(e.client_id.clone()),
                 "episode_id" => DbValue::Text(e.episode_id.clone()),
@@ -288,36 +295,38 @@ fn replace_records(
                 "year_of_birth" => opt_int(e.year_of_birth),
                 "age_at_referral" => opt_int(e.age_at_referral),
                 "age_at_triage" => opt_int(e.age_at_triage),
-                other => columns.episode.iter().position(|(n, _)| n == other).map(|p| db(&e.values[p])).unwrap_or(DbValue::Null),
+                _ => at.map(|p| db(&e.values[p])).unwrap_or(DbValue::Null),
             });
             app.append_row(appender_params_from_iter(row))?;
         }
     }
     {
         let order = &staging.intervention;
+        let at = value_positions(order, &columns.intervention);
         let mut app = temp("_stage_intervention")?;
         for m in &records.interventions {
-            let row = order.iter().map(|c| match c.as_str() {
+            let row = order.iter().zip(&at).map(|(c, at)| match c.as_str() {
                 "agency" => DbValue::Text(name.agency.clone()),
                 "client_id" => DbValue::Text(m.client_id.clone()),
                 "episode_id" => DbValue::Text(m.episode_id.clone()),
                 "mod_id" => DbValue::Text(m.mod_id.clone()),
                 "age_at_modst" => opt_int(m.age_at_modst),
-                other => columns.intervention.iter().position(|(n, _)| n == other).map(|p| db(&m.values[p])).unwrap_or(DbValue::Null),
+                _ => at.map(|p| db(&m.values[p])).unwrap_or(DbValue::Null),
             });
             app.append_row(appender_params_from_iter(row))?;
         }
     }
     {
         let order = &staging.top;
+        let at = value_positions(order, &columns.top);
         let mut app = temp("_stage_top")?;
         for t in &records.tops {
-            let row = order.iter().map(|c| match c.as_str() {
+            let row = order.iter().zip(&at).map(|(c, at)| match c.as_str() {
                 "agency" => DbValue::Text(name.agency.clone()),
                 "client_id" => DbValue::Text(t.client_id.clone()),
                 "episode_id" => DbValue::Text(t.episode_id.clone()),
                 "top_id" => DbValue::Text(t.top_id.clone()),
-                other => columns.top.iter().position(|(n, _)| n == other).map(|p| db(&t.values[p])).unwrap_or(DbValue::Null),
+                _ => at.map(|p| db(&t.values[p])).unwrap_or(DbValue::Null),
             });
             app.append_row(appender_params_from_iter(row))?;
         }

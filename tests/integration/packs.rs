@@ -201,7 +201,7 @@ fn pack_all_writes_every_la_an_index_and_readable_workbooks() {
     assert!(cells.iter().any(|c| c == "[c]" || c.parse::<f64>().is_ok()), "no figures in the workbook");
     let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["product"], "pack");
-    assert_eq!(manifest["tables"].as_array().unwrap().len(), 2 * las.len());
+    assert_eq!(manifest["tables"].as_array().unwrap().len(), 3 * las.len());
     assert!(run.join("restricted/audit.json").is_file());
 }
 
