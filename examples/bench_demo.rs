@@ -13,20 +13,14 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use ndtms_stats::bench::{format_mib, peak_memory_mib, quick, reset_peak_memory};
+use ndtms_stats::bench::{format_mib, peak_memory_mib, people, reset_peak_memory};
 use ndtms_stats::commands::demo::{demo, DemoArgs};
 use ndtms_stats::pack::{pack, PackOptions};
 use ndtms_stats::progress::Progress;
 use ndtms_stats::provider_report::{provider_report, ProviderReportOptions};
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let people = args
-        .iter()
-        .position(|a| a == "--people")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(if quick() { 1_500 } else { 310_000 });
+    let people = people(1_500, 310_000);
     let dir = tempfile::tempdir()?;
     let out = dir.path().join("demo");
     let all = Instant::now();

@@ -8,19 +8,13 @@
 
 use std::time::Instant;
 
-use ndtms_stats::bench::{format_mib, peak_memory_mib, quick, reset_peak_memory};
+use ndtms_stats::bench::{format_mib, peak_memory_mib, people, reset_peak_memory};
 use ndtms_stats::commands::load::{load, LoadArgs};
 use ndtms_stats::progress::Progress;
 use ndtms_stats::synth::{generate, SynthConfig};
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let people = args
-        .iter()
-        .position(|a| a == "--people")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(if quick() { 2_000 } else { 310_000 });
+    let people = people(2_000, 310_000);
     let dir = tempfile::tempdir()?;
     let extracts = dir.path().join("extracts");
     let cfg = SynthConfig { out_dir: extracts.clone(), seed: 7, people, fault_rate: 0.01, latest_month: (2025, 3), months: 1 };

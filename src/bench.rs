@@ -23,3 +23,14 @@ pub fn format_mib(v: Option<f64>) -> String {
 pub fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
 }
+
+/// `--people N` from the command line, or `default` (`quick_default` with `--quick`); a value
+/// that is not a number is ignored.
+pub fn people(quick_default: usize, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--people")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(if quick() { quick_default } else { default })
+}

@@ -147,8 +147,8 @@ pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
     let ids = builder.add_table(&def, &cells)?;
     let problem = builder.build();
     let ledger = match &args.ledger {
-        Some(path) if path.exists() => Ledger::load(path)?,
-        _ => Ledger::new(),
+        Some(path) => Ledger::load_or_new(path)?,
+        None => Ledger::new(),
     };
     let protection = sdc::protect(&problem, &rules, &ledger).context("disclosure control failed: nothing was written")?;
 

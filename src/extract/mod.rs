@@ -202,8 +202,8 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
     let ids = builder.add_table(&def, &cells).context("building the extract's protection problem")?;
     let problem = builder.build();
     let mut ledger = match &o.ledger {
-        Some(p) if p.exists() => Ledger::load(p)?,
-        _ => Ledger::new(),
+        Some(p) => Ledger::load_or_new(p)?,
+        None => Ledger::new(),
     };
     let protection = sdc::protect(&problem, &rules, &ledger).context("disclosure control of the extract failed: nothing was written")?;
     // The public table.

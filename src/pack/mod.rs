@@ -121,15 +121,12 @@ pub fn pack(opts: &PackOptions, progress: &Progress) -> Result<PackSummary> {
     let grid = month_grid(&wh, &period, &geography)?;
     progress.inc(1);
     progress.set_message("disclosure control");
-    let mut ledger = if opts.ledger.exists() { Ledger::load(&opts.ledger)? } else { Ledger::new() };
+    let mut ledger = Ledger::load_or_new(&opts.ledger)?;
     let protected = protect::protect_packs(&grid, &rules, &ledger)?;
     progress.inc(1);
     progress.set_message("writing");
     let folder = publish::write_packs(opts, &period, &grid, &protected, &rules, &wh, &las)?;
     ledger.record_publication(&protected.problem, &protected.protection);
-    if let Some(dir) = opts.ledger.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
     ledger.save(&opts.ledger)?;
     progress.finish();
     let c = &protected.protection.counts;

@@ -43,7 +43,7 @@ pub fn provider_report(o: &ProviderReportOptions) -> Result<(PathBuf, usize)> {
         _ => bail!("give either --agency CODE or --all"),
     };
     let grid = crate::pack::month_grid(&wh, &period, &geography)?;
-    let mut ledger = if o.ledger.exists() { Ledger::load(&o.ledger)? } else { Ledger::new() };
+    let mut ledger = Ledger::load_or_new(&o.ledger)?;
     let protected = protect_packs(&grid, &rules, &ledger).context("disclosure control of the provider reports failed: nothing was written")?;
     let mut run = RunFolder::create(&o.out, "provider-report", &period.label)?;
     if o.no_audit_record {

@@ -83,8 +83,8 @@ pub fn release(opts: &ReleaseOptions, progress: &Progress) -> Result<ReleaseSumm
     progress.inc(1);
     progress.set_message("disclosure control");
     let ledger = match &opts.ledger {
-        Some(p) if p.exists() => Ledger::load(p)?,
-        _ => Ledger::new(),
+        Some(p) => Ledger::load_or_new(p)?,
+        None => Ledger::new(),
     };
     let protected = protect::protect_release(&grids, &spec.links, &rules, &ledger, &period)?;
     progress.inc(1);

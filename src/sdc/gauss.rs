@@ -36,7 +36,8 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
     a
 }
 
-fn coefficient(row: &SparseRow, col: u32) -> i128 {
+/// A row's coefficient in column `col` (0 when absent).
+pub(crate) fn coefficient(row: &SparseRow, col: u32) -> i128 {
     match row.binary_search_by_key(&col, |e| e.0) {
         Ok(i) => row[i].1,
         Err(_) => 0,
@@ -45,7 +46,7 @@ fn coefficient(row: &SparseRow, col: u32) -> i128 {
 
 /// `row := p * row - a * pivot_row`, where `a` is row's entry in the pivot column and `p` the
 /// pivot's coefficient; then divides by the gcd so entries stay small.
-fn eliminate(row: &SparseRow, pivot: &SparseRow, col: u32) -> Result<SparseRow, Overflow> {
+pub(crate) fn eliminate(row: &SparseRow, pivot: &SparseRow, col: u32) -> Result<SparseRow, Overflow> {
     let a = coefficient(row, col);
     let p = coefficient(pivot, col);
     let mut out = Vec::with_capacity(row.len() + pivot.len());

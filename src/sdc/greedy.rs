@@ -22,7 +22,7 @@
 //! than zero) is added afterwards by the cycle and linear-programming stages.
 
 use crate::sdc::error::SdcError;
-use crate::sdc::gauss::SparseRow;
+use crate::sdc::gauss::{coefficient, eliminate, SparseRow};
 use crate::sdc::model::{CellId, Problem};
 use crate::sdc::overlap::Ancestry;
 
@@ -68,59 +68,6 @@ struct Rref {
     priority: Vec<u64>,
 }
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    a = a.abs();
-    b = b.abs();
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-fn coefficient(row: &SparseRow, col: u32) -> i128 {
-    row.binary_search_by_key(&col, |e| e.0).map_or(0, |i| row[i].1)
-}
-
-/// `p * row - a * pivot_row` (eliminating `col`), gcd-reduced.
-fn combine(row: &SparseRow, pivot_row: &SparseRow, col: u32) -> Option<SparseRow> {
-    let a = coefficient(row, col);
-    let p = coefficient(pivot_row, col);
-    let mut out = Vec::with_capacity(row.len() + pivot_row.len());
-    let (mut i, mut j) = (0, 0);
-    while i < row.len() || j < pivot_row.len() {
-        let next = match (row.get(i), pivot_row.get(j)) {
-            (Some(&(ci, vi)), Some(&(cj, vj))) if ci == cj => {
-                i += 1;
-                j += 1;
-                (ci, vi.checked_mul(p)?.checked_sub(vj.checked_mul(a)?)?)
-            }
-            (Some(&(ci, vi)), Some(&(cj, _))) if ci < cj => {
-                i += 1;
-                (ci, vi.checked_mul(p)?)
-            }
-            (Some(&(ci, vi)), None) => {
-                i += 1;
-                (ci, vi.checked_mul(p)?)
-            }
-            (_, Some(&(cj, vj))) => {
-                j += 1;
-                (cj, vj.checked_mul(a)?.checked_neg()?)
-            }
-            (None, None) => break,
-        };
-        if next.1 != 0 {
-            out.push(next);
-        }
-    }
-    let g = out.iter().fold(0, |g, e| gcd(g, e.1));
-    if g > 1 {
-        for e in &mut out {
-            e.1 /= g;
-        }
-    }
-    Some(out)
-}
-
 impl Rref {
     fn new(ncols: usize, priority: Vec<u64>) -> Rref {
         Rref { rows: Vec::new(), pivot: Vec::new(), row_of: vec![NONE; ncols], rows_with: vec![Vec::new(); ncols], priority }
@@ -154,7 +101,7 @@ impl Rref {
         }
         for other in self.holders(col) {
             if other != r {
-                let new = combine(&self.rows[other as usize], &self.rows[r as usize], col).ok_or(())?;
+                let new = eliminate(&self.rows[other as usize], &self.rows[r as usize], col).map_err(|_| ())?;
                 self.replace_row(other, new);
             }
         }
@@ -176,7 +123,7 @@ impl Rref {
         let pivots_in: Vec<u32> = row.iter().map(|e| e.0).filter(|&c| self.row_of[c as usize] != NONE).collect();
         for c in pivots_in {
             let pr = self.row_of[c as usize] as usize;
-            row = combine(&row, &self.rows[pr], c).ok_or(())?;
+            row = eliminate(&row, &self.rows[pr], c).map_err(|_| ())?;
         }
         let Some(pc) = self.best_pivot(&row, NONE) else { return Ok(()) };
         let r = self.rows.len() as u32;

@@ -80,7 +80,17 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// Writes the ledger as JSON, entries sorted by series and key.
+    /// Reads a ledger file, or starts an empty ledger when the file does not exist yet (the
+    /// first publication of a series).
+    pub fn load_or_new(path: &Path) -> Result<Ledger, SdcError> {
+        if path.exists() {
+            Ledger::load(path)
+        } else {
+            Ok(Ledger::new())
+        }
+    }
+
+    /// Writes the ledger as JSON, entries sorted by series and key (creating its folder).
     pub fn save(&self, path: &Path) -> Result<(), SdcError> {
         let mut entries: Vec<FileEntry> =
             self.entries().map(|e| FileEntry { series: e.series, key: e.key, value: Some(e.value), suppressed: false }).collect();
@@ -88,7 +98,11 @@ impl Ledger {
         let file = LedgerFile { entries };
         let text = serde_json::to_string_pretty(&file)
             .map_err(|e| SdcError::Ledger { file: path.to_path_buf(), reason: e.to_string() })?;
-        std::fs::write(path, text + "\n").map_err(|e| SdcError::Ledger { file: path.to_path_buf(), reason: e.to_string() })
+        let failed = |e: std::io::Error| SdcError::Ledger { file: path.to_path_buf(), reason: e.to_string() };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(failed)?;
+        }
+        std::fs::write(path, text + "\n").map_err(failed)
     }
 
     /// Adds (or replaces) one published cell.
