@@ -57,10 +57,11 @@ impl PackArgs {
 pub fn run(args: &PackArgs) -> Result<()> {
     let s = pack(&args.options(), &Progress::bar("pack", 0))?;
     let previous = match &s.previous_month {
-        Some(p) => format!("protected with the published figures of {p}"),
+        Some(p) => format!("protected together with the year to date to {p}, and whatever the ledger holds"),
         None => "first month of the year".to_string(),
     };
-    println!("pack: {} packs, {} primary and {} secondary suppressions ({previous}); audit passed", s.packs, s.primary, s.secondary);
+    let packs = if s.packs == 1 { "1 pack".to_string() } else { format!("{} packs", s.packs) };
+    println!("pack: {packs}, {} primary and {} secondary suppressions ({previous}); audit passed", s.primary, s.secondary);
     println!("{}", s.folder.display());
     Ok(())
 }

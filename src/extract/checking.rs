@@ -135,12 +135,18 @@ impl Report {
 /// The restricted audit record of the extract.
 pub fn audit_record(table: &OutputTable, protection: &Protection, ids: &[CellId], rules: FileHash) -> AuditRecord {
     let mut record = AuditRecord::new("extract", rules, vec![]);
+    // Where each cell is shown, so a secondary cell names the primary cells it protects.
+    let location: std::collections::HashMap<CellId, CellCoordinates> =
+        table.rows.iter().zip(ids).map(|(row, &id)| (id, CellCoordinates::of_row(table, row))).collect();
     for (row, &id) in table.rows.iter().zip(ids) {
         if row.marker != Marker::Confidential {
             continue;
         }
         let reason = match &protection.statuses[id] {
             CellStatus::Suppressed { reason: Reason::Primary { rule } } => SuppressionReason::Primary { rule: rule.describe() },
+            CellStatus::Suppressed { reason: Reason::Secondary { protects } } => {
+                SuppressionReason::Secondary { protects: protects.iter().filter_map(|p| location.get(p).cloned()).collect() }
+            }
             _ => SuppressionReason::Secondary { protects: vec![] },
         };
         let interval = match protection.intervals[id] {

@@ -252,7 +252,7 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
         dimensions,
         geography_levels: levels,
         additive_geography: r.by_geography.is_some(),
-        notes: vec![format!("Research extract under rules {} ({}): [c] marks a figure withheld to protect individuals.", rules.name, o.rules.display())],
+        notes: vec![format!("Research extract under rules {} ({}): [c] marks a figure withheld to protect individuals.", rules.name, crate::output::rules_file_name(&o.rules))],
         rows,
     };
     table.validate().context("the extract breaks the output contract")?;

@@ -28,6 +28,12 @@ pub const PUBLICATIONS: &str = "ndtms-publications";
 /// The ledger's file name in a products folder (next to the product folders it records).
 pub const LEDGER_FILE: &str = "publication-ledger.json";
 
+/// How a published product names its rules file: the file name only, so a
+/// public note never shows where on the producer's machine the rules live.
+pub fn rules_file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
 pub use audit::{AuditRecord, CellCoordinates, SuppressedCell, SuppressionReason};
 pub use hash::FileHash;
 pub use manifest::{Manifest, ManifestDimension, ManifestGeography, ManifestTable, Period};

@@ -4,7 +4,7 @@
 //! `--all` an `html/index.html` linking every pack; `manifest.json` and the
 //! restricted audit record of every suppressed cell.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
 
@@ -22,7 +22,7 @@ use crate::release::data::parent_map;
 use crate::release::pages::{headlines, section_for};
 use crate::release::tables::measure_labels;
 use crate::render::{pivot, write_workbook, Axis, HtmlRenderer, PageLink, PivotSpec, ReportPage, Section, WorkbookCover};
-use crate::sdc::{CellStatus, Reason, RuleSet};
+use crate::sdc::{CellId, CellStatus, Reason, RuleSet};
 use crate::warehouse::Warehouse;
 
 const SOURCE: &str = "Source: National Drug Treatment Monitoring System (NDTMS) provider extracts, processed by ndtms-stats.";
@@ -32,7 +32,6 @@ fn notes(rules: &RuleSet, rules_file: &str) -> Vec<String> {
     vec![
         "Figures are for adults, year to date (1 April to the end of the month), by local authority of residence.".into(),
         format!("Disclosure control ({}, {rules_file}): small counts and the cells that would reveal them are shown as [c]. Every local authority's pack, and last month's packs, are protected together, so packs cannot be subtracted from each other to reveal a withheld figure.", rules.name),
-        "[c] confidential (suppressed to protect individuals); [x] not available; [z] not applicable.".into(),
         format!("Geography: {ATTRIBUTION}"),
     ]
 }
@@ -47,7 +46,7 @@ pub fn write_packs(
     wh: &Warehouse,
     las: &[String],
 ) -> Result<std::path::PathBuf> {
-    let rules_file = opts.rules.display().to_string();
+    let rules_file = crate::output::rules_file_name(&opts.rules);
     let notes = notes(rules, &rules_file);
     let mut run = RunFolder::create(&opts.out, "pack", &period.label)?;
     if opts.no_audit_record {
@@ -83,11 +82,13 @@ pub fn write_packs(
         };
         write_workbook(&run.public_path(&format!("xlsx/{la}.xlsx"))?, &cover, &[ytd.clone(), trend.clone(), providers.clone()])?;
         let mut sections = section_for(&ytd, "rates", la, &slug, false)?;
-        let mut trend_sections = section_for(&trend, "trend", la, &slug, false)?;
-        for s in &mut trend_sections {
-            s.heading = format!("{la_name}: {}", trend.title);
+        sections.extend(section_for(&trend, "trend", la, &slug, false)?);
+        // headed by the LA's name, not the table id the release uses for its numbered tables
+        for s in &mut sections {
+            let title = if s.id == ytd.id { &ytd.title } else { &trend.title };
+            s.heading = format!("{la_name}: {title}");
         }
-        sections.extend(trend_sections);
+        sections.insert(1, comparison_section(&ytd, &areas.iter().map(|a| a.name.as_str()).collect::<Vec<_>>())?);
         sections.push(providers_section(&providers)?);
         let page = ReportPage {
             title: format!("Commissioner pack: {la_name}"),
@@ -147,6 +148,29 @@ pub fn write_packs(
     Ok(run.finish()?)
 }
 
+/// The LA's year-to-date figures for all substances beside its region's and England's.
+fn comparison_section(ytd: &OutputTable, names: &[&str]) -> Result<Section> {
+    let heading = match names {
+        [la, region, _england] => format!("{la} against {region} and England, all substances"),
+        [la, ..] => format!("{la} against England, all substances"),
+        [] => "Against England, all substances".to_string(),
+    };
+    let view = pivot(
+        ytd,
+        &PivotSpec {
+            caption: heading.clone(),
+            rows: Axis::AllAreas,
+            columns: Axis::Measures,
+            area_code: None,
+            measure: None,
+            fixed: BTreeMap::from([("substance_group".to_string(), TOTAL.to_string())]),
+            measure_labels: measure_labels(std::slice::from_ref(ytd)),
+        },
+    )?;
+    let paragraphs = vec!["The same year to date for the local authority's residents, all residents of its region and all of England: rates can be compared directly, counts differ with the size of the area.".into()];
+    Ok(Section { id: format!("{}-comparison", ytd.id), heading, paragraphs, chart: None, table: Some(view) })
+}
+
 fn providers_section(table: &OutputTable) -> Result<Section> {
     let view = pivot(
         table,
@@ -173,6 +197,15 @@ pub fn submission_inputs(wh: &Warehouse) -> Result<Vec<FileHash>> {
 /// The restricted audit record of the `[c]` cells of `tables` (packs and provider reports).
 pub fn audit_record(product: &str, tables: &[OutputTable], protected: &ProtectedPack, rules: FileHash, inputs: Vec<FileHash>) -> AuditRecord {
     let mut record = AuditRecord::new(product, rules, inputs);
+    // Where each cell is shown, so a secondary cell names the primary cells it protects.
+    let mut location: HashMap<CellId, CellCoordinates> = HashMap::new();
+    for t in tables {
+        for row in &t.rows {
+            if let Some((id, _)) = protected.row_cell(row) {
+                location.entry(id).or_insert_with(|| CellCoordinates::of_row(t, row));
+            }
+        }
+    }
     for t in tables {
         for row in t.rows.iter().filter(|r| r.marker == Marker::Confidential) {
             let cell = CellCoordinates::of_row(t, row);
@@ -187,7 +220,9 @@ pub fn audit_record(product: &str, tables: &[OutputTable], protected: &Protected
                     };
                     let reason = match status {
                         CellStatus::Suppressed { reason: Reason::Primary { rule } } => SuppressionReason::Primary { rule: rule.describe() },
-                        CellStatus::Suppressed { reason: Reason::Secondary { .. } } => SuppressionReason::Secondary { protects: vec![] },
+                        CellStatus::Suppressed { reason: Reason::Secondary { protects } } => SuppressionReason::Secondary {
+                            protects: protects.iter().filter_map(|p| location.get(p).cloned()).collect(),
+                        },
                         _ => continue,
                     };
                     record.suppressed.push(SuppressedCell { cell, reason, audit_interval: interval });

@@ -52,7 +52,7 @@ pub fn provider_report(o: &ProviderReportOptions) -> Result<(PathBuf, usize)> {
     let renderer = HtmlRenderer::embedded()?;
     let out_period = OutPeriod::new(&period.start_iso(), &period.end_iso())?;
     let period_text = out_period.reader_label();
-    let rules_text = format!("{} ({})", rules.name, o.rules.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    let rules_text = format!("{} ({})", rules.name, crate::output::rules_file_name(&o.rules));
     let commissioning = commissioning_las(&wh)?;
     let (mut tables, mut links, mut reports) = (Vec::new(), Vec::new(), Vec::new());
     for (code, name) in &chosen {
@@ -71,7 +71,14 @@ pub fn provider_report(o: &ProviderReportOptions) -> Result<(PathBuf, usize)> {
             notes: notes(),
         };
         write_workbook(&run.public_path(&format!("xlsx/{code}.xlsx"))?, &cover, std::slice::from_ref(&table))?;
-        let page = page(code, name, &table, &q, &period_text, o.all)?;
+        let young_people: bool = wh
+            .conn()
+            .query_row("SELECT coalesce(bool_or(dataset LIKE '%-yp'), false) FROM agency WHERE code = ?", [code], |r| r.get(0))
+            .with_context(|| format!("reading the dataset of agency {code}"))?;
+        let mut page = page(code, name, &table, &q, &period_text, o.all)?;
+        if young_people {
+            page.summary.push("This is a young people's service. The counts are of adults only (18 and over at triage), so they are usually zero; young people's activity is not yet part of the provider report. Its data quality below covers every row of its submission.".into());
+        }
         run.write_public(&format!("html/{code}.html"), renderer.render_area(&page)?.as_bytes())?;
         reports.extend([format!("xlsx/{code}.xlsx"), format!("html/{code}.html")]);
         links.push(PageLink { text: format!("{name} ({code})"), href: format!("{code}.html") });

@@ -34,7 +34,6 @@ fn general_notes(rules: &RuleSet, rules_file: &str) -> Vec<String> {
         "Substance group comes from all the substances of a person's latest journey: any opiate is 'opiate' (split into 'opiate and crack' and 'opiate not crack'); otherwise non-opiate drugs with or without alcohol, or alcohol only.".into(),
         "Successful completions are exits with discharge reason 80, 81 or 82. Completion rate = successful completions / adults in treatment, with a 95% Wilson score interval.".into(),
         format!("Disclosure control ({}, {rules_file}): small counts and the cells that would reveal them are shown as [c]. Rates are suppressed with their numerator or when the denominator is too small.", rules.name),
-        "[c] confidential (suppressed to protect individuals); [x] not available; [z] not applicable.".into(),
         format!("Geography: {ATTRIBUTION}"),
     ]
 }
@@ -51,7 +50,7 @@ pub fn write_release(
     wh: &Warehouse,
     geography: &Geography,
 ) -> Result<PathBuf> {
-    let rules_file = opts.rules.display().to_string();
+    let rules_file = crate::output::rules_file_name(&opts.rules);
     let notes = general_notes(rules, &rules_file);
     let mut table_notes: Vec<String> = protected.protection.notes.clone();
     table_notes.dedup();

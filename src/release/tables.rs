@@ -40,6 +40,8 @@ pub fn measure_label(measure: &str) -> String {
         ("completion_without_representation_rate", "Rate without representation"),
         ("abstinent_rate", "Abstinent rate"),
         ("reduced_rate", "Reduced-use rate"),
+        ("load_percent", "Load %"),
+        ("dq_percent", "Data quality %"),
     ];
     if let Some((_, l)) = known.iter().find(|(m, _)| *m == measure) {
         return l.to_string();

@@ -15,6 +15,22 @@ pub use html::{Headline, HtmlRenderer, PageLink, ReportPage, Section};
 pub use pivot::{display_value, pivot, Axis, PivotSpec, TableView};
 pub use xlsx::{write_workbook, WorkbookCover};
 
+/// How a reader sees a dimension's name (column header, table corner): the field's words
+/// for the ones NDTMS publishes, otherwise the name with spaces and a capital.
+pub fn dimension_label(name: &str) -> String {
+    let known = match name {
+        "phof_group" => Some("Substance group (PHOF C19)"),
+        "waiting_band" => Some("Waiting time"),
+        "setting" => Some("Intervention setting"),
+        _ => None,
+    };
+    known.map(str::to_string).unwrap_or_else(|| {
+        let spaced = name.replace('_', " ");
+        let mut chars = spaced.chars();
+        chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    })
+}
+
 /// Errors rendering reports.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

@@ -126,10 +126,12 @@ fn axis_keys(table: &OutputTable, axis: &Axis, spec: &PivotSpec) -> Result<Vec<A
                 reason: format!("no dimension `{name}`"),
             })?;
             let dimension = &table.dimensions[index];
+            // A dimension published without its total (months of a trend) gets no total row.
+            let has_total = table.rows.iter().any(|r| r.categories.get(index) == Some(&dimension.total));
             Ok(dimension
                 .categories
                 .iter()
-                .chain(std::iter::once(&dimension.total))
+                .chain(std::iter::once(&dimension.total).filter(|_| has_total))
                 .map(|c| AxisKey { label: c.clone(), is_total: *c == dimension.total, key: Key::Category(index, c.clone()) })
                 .collect())
         }
@@ -243,11 +245,7 @@ fn cell_of(value: Option<f64>, marker: Marker, measure: &str) -> ViewCell {
 
 fn axis_name(axis: &Axis) -> String {
     match axis {
-        Axis::Dimension(name) => {
-            let spaced = name.replace('_', " ");
-            let mut chars = spaced.chars();
-            chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
-        }
+        Axis::Dimension(name) => super::dimension_label(name),
         Axis::Areas(level) => level.display_name().to_string(),
         Axis::AllAreas => "Area".to_string(),
         Axis::Measures => "Measure".to_string(),

@@ -60,17 +60,11 @@ pub fn sheet_names(tables: &[OutputTable]) -> Vec<String> {
         .collect()
 }
 
-fn humanise(name: &str) -> String {
-    let spaced = name.replace('_', " ");
-    let mut chars = spaced.chars();
-    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
-}
-
 /// Column headers of a table sheet (unique, as Excel Tables require).
 pub fn table_headers(table: &OutputTable) -> Vec<String> {
     let mut headers: Vec<String> = FIXED_HEADERS.iter().map(|h| h.to_string()).collect();
     for dimension in &table.dimensions {
-        let mut header = humanise(&dimension.name);
+        let mut header = super::dimension_label(&dimension.name);
         while headers.iter().any(|h| h.eq_ignore_ascii_case(&header)) {
             header.push_str(" (dimension)");
         }

@@ -1,6 +1,8 @@
 //! `ndtms-stats load` end to end: consent, withdrawal, placeholders,
 //! replacement on resubmission, idempotent reloads, atomicity and bad input.
 
+use std::path::Path;
+
 use crate::common::*;
 
 const ALL_DATA: &str = "SELECT 'e|' || agency || '|' || client_id || '|' || episode_id || '|' || coalesce(person_key,'') FROM episode \
@@ -271,4 +273,47 @@ fn the_key_can_come_from_the_environment() {
     assert!(out.status.success(), "{}", text(&out));
     // The same key from a file is accepted by the same warehouse.
     assert!(s.load(&[&f]).status.success());
+}
+
+#[test]
+fn quoted_fields_follow_rfc_4180() {
+    // A quoted comma, a doubled quote, and CRLF line ends: each field arrives whole.
+    let s = Sandbox::new();
+    let header = ndtms_stats::ingest::fixtures::header();
+    let quoted = row(&[("CLIENTID", "C,7")]);
+    assert!(quoted.contains("\"C,7\""), "the fixture quotes a field with a comma");
+    let doubled = row(&[("CLIENTID", "C8"), ("EPISODID", "E\"8")]).replace("E\"8", "\"E\"\"8\"");
+    let f = s.extracts().join("N0001_2025-03.csv");
+    std::fs::write(&f, format!("{header}\r\n{quoted}\r\n{doubled}\r\n")).unwrap();
+    let out = s.load(&[&f]);
+    assert!(out.status.success(), "{}", text(&out));
+    let ids = s.dump("SELECT client_id || '/' || episode_id FROM episode ORDER BY 1");
+    assert_eq!(ids, ["Text(\"C,7/E1\")", "Text(\"C8/E\\\"8\")"]);
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission WHERE outcome = 'loaded' AND load_pct = 100"), 1);
+}
+
+#[test]
+fn a_schema_file_given_by_schema_is_the_one_applied() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[("QUALLIFE", "15")])]);
+    // the built-in schema allows 0-20
+    assert!(s.load(&[&f]).status.success());
+    assert_eq!(s.query_i64("SELECT count(*) FROM top_record"), 1);
+    // a stricter copy, named by --schema, rejects the row with the field and the reason
+    let built_in = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/cds-p.toml")).unwrap();
+    let stricter = built_in.replace("code = \"QUALLIFE\"\nsection = \"top\"\ntype = \"integer\"\nmin = 0\nmax = 20", "code = \"QUALLIFE\"\nsection = \"top\"\ntype = \"integer\"\nmin = 0\nmax = 10");
+    assert_ne!(stricter, built_in, "the schema's QUALLIFE entry changed shape: update this test");
+    let schema = s.path().join("strict.toml");
+    std::fs::write(&schema, &stricter).unwrap();
+    let s2 = Sandbox::new();
+    let f2 = s2.extract("N0001_2025-03.csv", &[row(&[("QUALLIFE", "15")])]);
+    let out = s2.load_with(&[&f2], &["--schema".as_ref(), schema.as_os_str()]);
+    let messages = std::fs::read_to_string(s2.path().join("dq/messages.csv")).unwrap_or_default();
+    assert!(messages.contains("QUALLIFE") && messages.contains("range"), "{}\n{messages}", text(&out));
+    // a schema file with an unknown key is refused, naming the file and the key
+    let broken = s.path().join("broken.toml");
+    std::fs::write(&broken, built_in.replacen("adult_age = 18", "adult_age = 18\nadult_agee = 19", 1)).unwrap();
+    let out = s2.load_with(&[&f2], &["--schema".as_ref(), broken.as_os_str()]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("broken.toml") && text(&out).contains("adult_agee"), "{}", text(&out));
 }

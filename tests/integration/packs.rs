@@ -15,7 +15,7 @@ use ndtms_stats::release::data::{areas, substance_hierarchy, TOTAL};
 use ndtms_stats::sdc::{protect, CellKind, Ledger, LedgerEntry, ProblemBuilder, RuleSet};
 use ndtms_stats::warehouse::Warehouse;
 
-use crate::common::{bin, text};
+use crate::common::{assert_sheet_matches_csv, bin, text};
 
 /// The warehouse and three pack runs: February and March with one ledger, and March alone.
 pub struct World {
@@ -192,13 +192,18 @@ fn pack_all_writes_every_la_an_index_and_readable_workbooks() {
     }
     let index = std::fs::read_to_string(run.join("html/index.html")).unwrap();
     assert_eq!(las.iter().filter(|la| index.contains(&format!("{la}.html"))).count(), las.len());
-    let mut book: Xlsx<_> = open_workbook(run.join(format!("xlsx/{}.xlsx", las[0]))).unwrap();
-    let names = book.sheet_names().to_vec();
-    assert!(names.iter().any(|n| n.contains("ytd")), "{names:?}");
-    let sheet = names.iter().find(|n| n.contains("ytd")).unwrap().clone();
-    let range = book.worksheet_range(&sheet).unwrap();
-    let cells: Vec<String> = range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
-    assert!(cells.iter().any(|c| c == "[c]" || c.parse::<f64>().is_ok()), "no figures in the workbook");
+    // every LA's workbook reads back with the values and markers of its three CSV tables
+    for la in &las {
+        let xlsx = run.join(format!("xlsx/{la}.xlsx"));
+        let book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+        let names = book.sheet_names().to_vec();
+        let slug = la.to_lowercase();
+        for part in ["ytd", "trend", "providers"] {
+            let id = format!("{slug}-{part}");
+            assert!(names.contains(&id), "{la}: no sheet {id} in {names:?}");
+            assert_sheet_matches_csv(&xlsx, &id, &run.join(format!("csv/{id}.csv")));
+        }
+    }
     let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["product"], "pack");
     assert_eq!(manifest["tables"].as_array().unwrap().len(), 3 * las.len());
@@ -273,6 +278,13 @@ fn provider_report_all_writes_every_agency_with_its_data_quality() {
     assert!(pages.iter().all(|p| index.contains(p.as_str())), "index misses a report");
     let all: String = pages.iter().map(|p| std::fs::read_to_string(run.join("html").join(p)).unwrap()).collect();
     assert!(all.contains("load") && all.contains("How to fix"), "no data quality or advice in any report");
+    assert!(all.contains("The counts are of adults only"), "young people's services are not told that the counts are of adults");
     let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["tables"].as_array().unwrap().len(), pages.len());
+    for t in manifest["tables"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let xlsx = manifest["reports"].as_array().unwrap().iter().filter_map(|r| r.as_str()).find(|r| r.ends_with(".xlsx") && id == format!("{}-provider", r[5..r.len() - 5].to_lowercase()));
+        let xlsx = run.join(xlsx.unwrap_or_else(|| panic!("no workbook for table {id}")));
+        assert_sheet_matches_csv(&xlsx, id, &run.join(t["file"].as_str().unwrap()));
+    }
 }

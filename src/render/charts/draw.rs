@@ -19,6 +19,8 @@ pub fn line_chart(spec: &LineChart) -> Result<Chart, RenderError> {
     }
     let omitted = spec.series.iter().flat_map(|s| &s.values).filter(|v| v.is_none()).count();
     let (lo, hi) = value_range(spec.series.iter().flat_map(|s| s.values.iter().flatten().copied()));
+    // Room above the lines for the legend (upper right), so it never covers a point.
+    let hi = if spec.series.len() > 1 { lo + (hi - lo) * (1.0 + 0.1 * spec.series.len() as f64) } else { hi };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 380)).into_drawing_area();
