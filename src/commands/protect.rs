@@ -20,7 +20,7 @@ use crate::output::{
     AuditRecord, CellCoordinates, FileHash, GeographyLevel, Manifest, ManifestDimension, ManifestGeography, ManifestTable, Period,
     RunFolder, SuppressedCell, SuppressionReason,
 };
-use crate::sdc::{self, CategoryDef, CellStatus, DimensionDef, Ledger, ProblemBuilder, Reason, RuleSet, TableCell, TableDef};
+use crate::sdc::{self, CategoryDef, CellStatus, DimensionDef, Ledger, ProblemBuilder, RuleSet, TableCell, TableDef};
 
 /// Arguments of `ndtms-stats protect`.
 #[derive(Debug, Clone, Args)]
@@ -235,10 +235,7 @@ pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
         };
         for (id, status) in protection.statuses.iter().enumerate() {
             let CellStatus::Suppressed { reason } = status else { continue };
-            let reason = match reason {
-                Reason::Primary { rule } => SuppressionReason::Primary { rule: rule.describe() },
-                Reason::Secondary { protects } => SuppressionReason::Secondary { protects: protects.iter().map(|&p| coordinates(p)).collect() },
-            };
+            let reason = SuppressionReason::of(reason, |p| Some(coordinates(p)));
             // An unbounded upper end (nothing published above the cell) is written as f64::MAX.
             let interval = protection.intervals[id].map_or([0.0, f64::MAX], |i| [i.low.max(0.0), if i.high.is_finite() { i.high } else { f64::MAX }]);
             record.suppressed.push(SuppressedCell { cell: coordinates(id), reason, audit_interval: interval });

@@ -143,10 +143,7 @@ pub fn audit_record(table: &OutputTable, protection: &Protection, ids: &[CellId]
             continue;
         }
         let reason = match &protection.statuses[id] {
-            CellStatus::Suppressed { reason: Reason::Primary { rule } } => SuppressionReason::Primary { rule: rule.describe() },
-            CellStatus::Suppressed { reason: Reason::Secondary { protects } } => {
-                SuppressionReason::Secondary { protects: protects.iter().filter_map(|p| location.get(p).cloned()).collect() }
-            }
+            CellStatus::Suppressed { reason } => SuppressionReason::of(reason, |p| location.get(&p).cloned()),
             _ => SuppressionReason::Secondary { protects: vec![] },
         };
         let interval = match protection.intervals[id] {

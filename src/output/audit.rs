@@ -63,6 +63,17 @@ pub enum SuppressionReason {
     },
 }
 
+impl SuppressionReason {
+    /// The audit reason of the engine's reason for a suppression; `locate` says where a
+    /// protected primary cell is shown (one shown nowhere in the product is left out).
+    pub fn of(reason: &crate::sdc::Reason, locate: impl Fn(crate::sdc::CellId) -> Option<CellCoordinates>) -> Self {
+        match reason {
+            crate::sdc::Reason::Primary { rule } => SuppressionReason::Primary { rule: rule.describe() },
+            crate::sdc::Reason::Secondary { protects } => SuppressionReason::Secondary { protects: protects.iter().filter_map(|&p| locate(p)).collect() },
+        }
+    }
+}
+
 /// One suppressed cell in the audit record.
 // No `deny_unknown_fields`: serde does not support it with `flatten`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -22,7 +22,7 @@ use crate::release::data::parent_map;
 use crate::release::pages::{headlines, section_for};
 use crate::release::tables::measure_labels;
 use crate::render::{pivot, write_workbook, Axis, HtmlRenderer, PageLink, PivotSpec, ReportPage, Section, WorkbookCover};
-use crate::sdc::{CellId, CellStatus, Reason, RuleSet};
+use crate::sdc::{CellId, CellStatus, RuleSet};
 use crate::warehouse::Warehouse;
 
 const SOURCE: &str = "Source: National Drug Treatment Monitoring System (NDTMS) provider extracts, processed by ndtms-stats.";
@@ -218,13 +218,8 @@ pub fn audit_record(product: &str, tables: &[OutputTable], protected: &Protected
                         Some(i) => [i.low, cap.max(i.low)],
                         None => [0.0, cap],
                     };
-                    let reason = match status {
-                        CellStatus::Suppressed { reason: Reason::Primary { rule } } => SuppressionReason::Primary { rule: rule.describe() },
-                        CellStatus::Suppressed { reason: Reason::Secondary { protects } } => SuppressionReason::Secondary {
-                            protects: protects.iter().filter_map(|p| location.get(p).cloned()).collect(),
-                        },
-                        _ => continue,
-                    };
+                    let CellStatus::Suppressed { reason } = status else { continue };
+                    let reason = SuppressionReason::of(reason, |p| location.get(&p).cloned());
                     record.suppressed.push(SuppressedCell { cell, reason, audit_interval: interval });
                 }
                 None => {

@@ -54,6 +54,7 @@ pub fn provider_report(o: &ProviderReportOptions) -> Result<(PathBuf, usize)> {
     let period_text = out_period.reader_label();
     let rules_text = format!("{} ({})", rules.name, crate::output::rules_file_name(&o.rules));
     let commissioning = commissioning_las(&wh)?;
+    let young_people = young_people_services(&wh)?;
     let (mut tables, mut links, mut reports) = (Vec::new(), Vec::new(), Vec::new());
     for (code, name) in &chosen {
         let q = quality(&wh, code, &period.label)?;
@@ -71,12 +72,8 @@ pub fn provider_report(o: &ProviderReportOptions) -> Result<(PathBuf, usize)> {
             notes: notes(),
         };
         write_workbook(&run.public_path(&format!("xlsx/{code}.xlsx"))?, &cover, std::slice::from_ref(&table))?;
-        let young_people: bool = wh
-            .conn()
-            .query_row("SELECT coalesce(bool_or(dataset LIKE '%-yp'), false) FROM agency WHERE code = ?", [code], |r| r.get(0))
-            .with_context(|| format!("reading the dataset of agency {code}"))?;
         let mut page = page(code, name, &table, &q, &period_text, o.all)?;
-        if young_people {
+        if young_people.contains(code) {
             page.summary.push("This is a young people's service. The counts are of adults only (18 and over at triage), so they are usually zero; young people's activity is not yet part of the provider report. Its data quality below covers every row of its submission.".into());
         }
         run.write_public(&format!("html/{code}.html"), renderer.render_area(&page)?.as_bytes())?;
@@ -137,6 +134,13 @@ fn commissioning_las(wh: &Warehouse) -> Result<BTreeMap<String, String>> {
     let mut stmt = wh.conn().prepare("SELECT code, commissioning_la FROM agency").context("reading the agencies")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).context("reading the agencies")?;
     Ok(rows.collect::<Result<BTreeMap<_, _>, _>>()?)
+}
+
+/// Codes of the agencies that submit a young people's dataset.
+fn young_people_services(wh: &Warehouse) -> Result<std::collections::BTreeSet<String>> {
+    let mut stmt = wh.conn().prepare("SELECT code FROM agency WHERE dataset LIKE '%-yp'").context("reading the agencies")?;
+    let rows = stmt.query_map([], |r| r.get(0)).context("reading the agencies")?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// One agency's table: its counts and data quality, then its LA's and England's counts.

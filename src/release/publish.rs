@@ -21,7 +21,7 @@ use crate::output::{
     RunFolder, SuppressedCell, SuppressionReason,
 };
 use crate::render::{write_workbook, HtmlRenderer, PageLink, ReportPage, WorkbookCover};
-use crate::sdc::{CellStatus, Reason, RuleSet};
+use crate::sdc::{CellStatus, RuleSet};
 use crate::warehouse::Warehouse;
 
 const SOURCE: &str = "Source: National Drug Treatment Monitoring System (NDTMS) provider extracts, processed by ndtms-stats.";
@@ -190,13 +190,8 @@ fn audit_record(tables: &[OutputTable], grids: &[Grid], protected: &Protected, r
             let cell = CellCoordinates::of_row(t, row);
             if let Some((id, status)) = protected.cell(&t.id, &coord) {
                 let interval = protected.protection.intervals[id].map(|i| [i.low, i.high.min(f64::MAX)]).unwrap_or([0.0, f64::MAX]);
-                let reason = match status {
-                    CellStatus::Suppressed { reason: Reason::Primary { rule } } => SuppressionReason::Primary { rule: rule.describe() },
-                    CellStatus::Suppressed { reason: Reason::Secondary { protects } } => SuppressionReason::Secondary {
-                        protects: protects.iter().filter_map(|p| location.get(p).cloned()).collect(),
-                    },
-                    _ => continue,
-                };
+                let CellStatus::Suppressed { reason } = status else { continue };
+                let reason = SuppressionReason::of(reason, |p| location.get(&p).cloned());
                 record.suppressed.push(SuppressedCell { cell, reason, audit_interval: interval });
             } else {
                 let rule = "rate: numerator or denominator suppressed, or denominator below the minimum".to_string();
