@@ -93,7 +93,9 @@ fn suppressed_statuses(
         in_ledger: in_ledger.to_vec(),
         linked: problem.shapes.len() != 1 || problem.general_relations > 0 || cells.iter().any(|c| c.tables.len() > 1),
     };
-    if rules.secondary {
+    if rules.secondary && rules.method == crate::sdc::rules::SecondaryMethod::Patterns {
+        by_certificates(&mut attack, kept_suppressed)?;
+    } else if rules.secondary {
         attack.run()?;
     }
     let intervals = attack.audit()?;
@@ -126,6 +128,62 @@ fn suppressed_statuses(
         })
         .collect();
     Ok((statuses, intervals))
+}
+
+/// Secondary suppression by certificates ([`crate::sdc::certify`]); the certified segments
+/// serve the audit of components too large for exact linear programming.
+fn by_certificates(attack: &mut Attack, kept_suppressed: &[bool]) -> Result<(), SdcError> {
+    let trace = std::env::var_os("NDTMS_STATS_SDC_TRACE").is_some();
+    let started = std::time::Instant::now();
+    if std::env::var_os("NDTMS_SDC_GAUSS_FIRST").is_some() {
+        attack.exact_by_elimination()?;
+        if trace {
+            eprintln!("sdc trace: elimination {:.1}s, {} unknown", started.elapsed().as_secs_f64(), attack.unknown.iter().filter(|&&u| u).count());
+        }
+    }
+    let mut certifier = crate::sdc::certify::Certifier {
+        problem: attack.problem,
+        rules: attack.rules,
+        relations_of: attack.relations_of.clone(),
+        values: attack.known_value.clone(),
+        unknown: attack.unknown.clone(),
+        candidate: attack.candidate.clone(),
+        protected: attack.protected.clone(),
+        keep_hidden: kept_suppressed.iter().zip(&attack.protected).map(|(&k, &p)| k && !p).collect(),
+        singleton: attack.singleton.clone(),
+        cost: attack.cost.clone(),
+        width_needed: attack.width_needed.clone(),
+        ancestry: &attack.ancestry,
+        located: &attack.located,
+        certificates: Vec::new(),
+        moving: vec![Vec::new(); attack.problem.cells.len()],
+        added: [0; 4],
+        protects: attack.protects.clone(),
+    };
+    certifier.construct()?;
+    if trace {
+        let hidden = certifier.unknown.iter().filter(|&&u| u).count();
+        eprintln!("sdc trace: construct {:.1}s, {hidden} unknown, {} certificates, complements by proof (down, width, apart, move) {:?}, {} LPs", started.elapsed().as_secs_f64(), certifier.certificates.len(), certifier.added, crate::sdc::pattern::SOLVED.load(std::sync::atomic::Ordering::Relaxed));
+    }
+    certifier.clean_up();
+    if trace {
+        let hidden = certifier.unknown.iter().filter(|&&u| u).count();
+        eprintln!("sdc trace: clean-up {:.1}s, {hidden} unknown, {} LPs", started.elapsed().as_secs_f64(), crate::sdc::pattern::SOLVED.load(std::sync::atomic::Ordering::Relaxed));
+    }
+    for cert in &certifier.certificates {
+        for &(c, d) in &cert.deviation.terms {
+            let v = attack.known_value[c];
+            let seg = crate::sdc::audit::Interval { low: v + d.min(0.0), high: v + d.max(0.0), exact: false };
+            attack.certificate[c] = Some(match attack.certificate[c] {
+                None => seg,
+                Some(o) => crate::sdc::audit::Interval { low: o.low.min(seg.low), high: o.high.max(seg.high), exact: false },
+            });
+        }
+    }
+    attack.unknown = certifier.unknown;
+    attack.candidate = certifier.candidate;
+    attack.protects = certifier.protects;
+    Ok(())
 }
 
 fn finish(problem: &Problem, rules: &RuleSet, statuses: Vec<CellStatus>, intervals: Intervals, notes: Vec<String>) -> Protection {

@@ -48,6 +48,9 @@ pub enum SdcError {
     /// A ledger file could not be read, parsed or written.
     #[error("ledger {file}: {reason}")]
     Ledger { file: PathBuf, reason: String },
+    /// A relation the tables declare (a dimension that adds up) does not hold in the data.
+    #[error("table {table}: the {dimension} categories are declared to add up, but in the data {relation}; declare the dimension not additive for this measure (or correct the table)")]
+    ModelContradicted { table: String, dimension: String, relation: String },
     /// Secondary suppression ran out of complements: the guarantee cannot be met.
     #[error("cannot protect cell {key}: {reason}")]
     Unprotectable { key: String, reason: String },

@@ -13,16 +13,20 @@
 
 pub mod audit;
 pub mod builder;
+pub mod certify;
 pub mod cube;
 pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod gauss;
 pub mod greedy;
+pub mod key;
 pub mod ledger;
 pub mod model;
 pub mod overlap;
+pub mod pattern;
 pub mod primary;
+pub mod relations;
 pub mod rounding;
 pub mod rules;
 pub mod secondary;

@@ -5,7 +5,6 @@
 //! `ytd_apr - ytd_mar - month_apr = 0` with `month_apr` internal.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,38 +13,7 @@ use crate::sdc::error::SdcError;
 /// Index of a cell in [`Problem::cells`].
 pub type CellId = usize;
 
-/// Canonical identity of a cell: the measure and every non-total coordinate, sorted by
-/// dimension name. Two tables that count the same population produce the same key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct CellKey {
-    pub measure: String,
-    /// `(dimension, category)` pairs, sorted by dimension; totals are left out.
-    pub coords: Vec<(String, String)>,
-}
-
-impl CellKey {
-    /// Builds a key, sorting the coordinates so that the key is canonical.
-    pub fn new(measure: &str, mut coords: Vec<(String, String)>) -> Self {
-        coords.sort();
-        CellKey {
-            measure: measure.to_string(),
-            coords,
-        }
-    }
-}
-
-impl fmt::Display for CellKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[", self.measure)?;
-        for (i, (d, c)) in self.coords.iter().enumerate() {
-            if i > 0 {
-                write!(f, ", ")?;
-            }
-            write!(f, "{d}={c}")?;
-        }
-        write!(f, "]")
-    }
-}
+pub use crate::sdc::key::{CellKey, Span};
 
 /// What a cell holds, which decides the primary rules that apply to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

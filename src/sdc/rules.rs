@@ -55,6 +55,9 @@ pub enum SecondaryMethod {
     /// Gaussian elimination in publication order (Langsrud, 2024): fewest complements against
     /// exact disclosure, then cycles only where an interval is too narrow.
     Elimination,
+    /// Certificates: the cheapest feasible deviation (pattern) for every need of every
+    /// protected cell, then a clean-up that publishes complements no certificate needs.
+    Patterns,
 }
 
 /// Dominance (n, k) rule: the largest `n` contributors must not exceed `k` percent of the total.
@@ -246,7 +249,8 @@ impl RuleSet {
             Some(m) => match m.get_ref().as_str() {
                 "cycles" => SecondaryMethod::Cycles,
                 "elimination" => SecondaryMethod::Elimination,
-                other => return Err(err(m.span(), format!("secondary.method must be \"cycles\" or \"elimination\", not {other:?}"))),
+                "patterns" => SecondaryMethod::Patterns,
+                other => return Err(err(m.span(), format!("secondary.method must be \"cycles\", \"elimination\" or \"patterns\", not {other:?}"))),
             },
         };
         let protection_level = match secondary.protection_level {

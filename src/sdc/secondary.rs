@@ -416,7 +416,7 @@ impl<'a> Attack<'a> {
     }
 
     /// Complements against exact disclosure by Gaussian elimination ([`crate::sdc::greedy`]).
-    fn exact_by_elimination(&mut self) -> Result<(), SdcError> {
+    pub(crate) fn exact_by_elimination(&mut self) -> Result<(), SdcError> {
         let cells = &self.problem.cells;
         let n = cells.len();
         let never: Vec<bool> = (0..n).map(|c| self.unknown[c] && !self.candidate[c]).collect();
