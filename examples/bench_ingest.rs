@@ -43,6 +43,10 @@ fn main() -> anyhow::Result<()> {
             key_file: Some(extracts.join("demo.key")),
             schema: None,
             dq_out: dir.path().join("dq"),
+            timings: true,
+            as_of: None,
+            allow_shrink: Vec::new(),
+            max_shrink: 50.0,
         },
         &Progress::hidden(),
     )?;
@@ -59,6 +63,7 @@ fn main() -> anyhow::Result<()> {
         tot.dq_pct,
         format_mib(peak_memory_mib())
     );
+    print!("load phases:\n{}", summary.timings.report(tot.rows));
     assert!(tot.loaded > 0, "nothing loaded");
     Ok(())
 }

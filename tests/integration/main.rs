@@ -4,6 +4,7 @@
 mod common;
 mod examples;
 mod load;
+mod load_reference;
 mod release;
 mod packs;
 mod extracts;
