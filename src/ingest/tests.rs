@@ -325,3 +325,63 @@ fn messages_never_carry_values() {
     let text = format!("{:?}", v.messages);
     assert!(!text.contains("99/99/1999") && !text.contains('#') && !text.contains("\"7\""), "{text}");
 }
+
+#[test]
+fn identifiers_and_la_codes_must_have_their_shape() {
+    for (field, value) in [("CLIENTID", "+cmd|' /C calc'!A0"), ("EPISODID", "@SUM(1)"), ("MODID", "M 1"), ("TOPID", "=1"), ("LA", "@SUM(1)"), ("LA", "E0800003")] {
+        let v = ok(&[row(&[(field, value)])]);
+        assert_eq!(v.rows_loaded, 0, "{field} {value}");
+        assert!(has(&v, Severity::Error, "E_PATTERN", field), "{field} {value}: {:?}", v.messages);
+        assert!(!format!("{:?}", v.messages).contains(value), "the message repeats the value");
+    }
+    let fine = ok(&[row(&[("CLIENTID", "AB-12/3_x.4"), ("EPISODID", "E.1")])]);
+    assert_eq!(fine.rows_clean, 1, "{:?}", fine.messages);
+    // A CONSENT=N row with an unusable client id withdraws nothing and stores nothing.
+    let v = ok(&[format!("N0001,+cmd|A0,N{}", ",".repeat(36))]);
+    assert!(has(&v, Severity::Error, "E_PATTERN", "CLIENTID"), "{:?}", v.messages);
+    assert!(clients(&v).is_empty());
+}
+
+#[test]
+fn dates_have_a_four_digit_year_from_1900() {
+    for (value, code) in [("05/05/55", "E_DATE_YEAR"), ("31/12/1899", "E_DATE_RANGE"), ("1/2/1980", "E_DATE"), ("01/02/80", "E_DATE_YEAR")] {
+        let v = ok(&[row(&[("DOB", value)])]);
+        assert_eq!(v.rows_loaded, 0, "{value}");
+        assert!(has(&v, Severity::Error, code, "DOB"), "{value}: {:?}", v.messages);
+    }
+    let v = ok(&[row(&[("DOB", "01/01/1900"), ("FINITIAL", "Q")])]);
+    assert_eq!(v.rows_loaded, 1, "{:?}", v.messages);
+}
+
+#[test]
+fn only_the_outward_code_of_a_postcode_is_kept() {
+    let pc = |value: &str| {
+        let v = ok(&[row(&[("PC", value)])]);
+        let kept = if v.records.episodes.height() == 0 { None } else { text(&v.records.episodes, "pc").map(str::to_string) };
+        (kept, v)
+    };
+    let (kept, v) = pc("M14 5AB");
+    assert_eq!(kept.as_deref(), Some("M14"));
+    assert!(has(&v, Severity::Warning, "W_POSTCODE_CUT", "PC"), "{:?}", v.messages);
+    assert_eq!(pc("M145AB").0.as_deref(), Some("M14"));
+    for given in ["M14", "M14 5", "SW1A 1"] {
+        let (kept, v) = pc(given);
+        assert_eq!((kept.as_deref(), v.rows_clean), (Some(given), 1), "{:?}", v.messages);
+    }
+    let (kept, v) = pc("@SUM(1)");
+    assert!(kept.is_none() && has(&v, Severity::Error, "E_POSTCODE", "PC"), "{:?}", v.messages);
+}
+
+#[test]
+fn a_repeated_header_row_is_named_as_such() {
+    let bytes = format!("{}\n{}\n{}\n{}\n", header(), row(&[]), header(), row(&[("CLIENTID", "C2")])).into_bytes();
+    let err = run("N0001_2025-03.csv", bytes).unwrap_err().to_string();
+    assert!(err.contains("row(s) 3 repeat the header row") && !err.contains("AGNCY differs"), "{err}");
+}
+
+#[test]
+fn a_month_after_the_latest_accepted_is_rejected() {
+    let err = run("N0001_2031-07.csv", file(&[row(&[])])).unwrap_err();
+    assert!(matches!(err, Rejection::FutureMonth { .. }), "{err}");
+    assert!(err.to_string().contains("2031-07") && err.to_string().contains("--as-of"), "{err}");
+}

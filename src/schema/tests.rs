@@ -79,10 +79,12 @@ fn toml_syntax_error_names_file_and_line() {
 
 #[test]
 fn a_pattern_needs_its_words_and_must_be_a_regular_expression() {
-    let with_pattern = |p: &str| DEFAULT_SCHEMA.replacen("code = \"CLIENTID\"\nsection = \"client\"\ntype = \"text\"\nmax_len = 20\n", &format!("code = \"CLIENTID\"\nsection = \"client\"\ntype = \"text\"\nmax_len = 20\npattern = '{p}'\n"), 1);
-    let err = parse(&with_pattern("[A-Z]+")).unwrap_err().to_string();
+    let id_pattern = "pattern = \"[A-Za-z0-9][A-Za-z0-9._/-]*\"\n";
+    let id_message = "pattern_message = \"identifiers are letters and digits, with - _ . / inside; no spaces or other characters\"\n";
+    assert!(DEFAULT_SCHEMA.contains(id_pattern) && DEFAULT_SCHEMA.contains(id_message), "the identifier pattern changed shape: update this test");
+    let err = parse(&DEFAULT_SCHEMA.replacen(id_message, "", 1)).unwrap_err().to_string();
     assert!(err.contains("CLIENTID") && err.contains("pattern_message"), "{err}");
-    let err = parse(&with_pattern("[A-Z")).unwrap_err().to_string();
+    let err = parse(&DEFAULT_SCHEMA.replacen(id_pattern, "pattern = \"[A-Z\"\n", 1)).unwrap_err().to_string();
     assert!(err.contains("CLIENTID") && err.contains("regular expression"), "{err}");
     let on_code = DEFAULT_SCHEMA.replacen("codes = [\"1\", \"2\", \"9\"]\n", "codes = [\"1\", \"2\", \"9\"]\npattern = \"[0-9]\"\npattern_message = \"a digit\"\n", 1);
     let err = parse(&on_code).unwrap_err().to_string();

@@ -5,6 +5,7 @@ mod common;
 mod examples;
 mod load;
 mod load_reference;
+mod load_safety;
 mod release;
 mod packs;
 mod extracts;
