@@ -93,8 +93,9 @@ fn placeholder_attributors_are_kept_unlinked() {
 #[test]
 fn resubmission_replaces_the_period_and_keeps_older_records() {
     let s = Sandbox::new();
-    let pre_period = row(&[("EPISODID", "OLD"), ("REFLD", "01/02/2023"), ("TRIAGED", "01/02/2023"), ("REFMODDT", "01/02/2023"), ("MODST", "02/02/2023"), ("TOPDATE", "02/02/2023"), ("DISD", "01/06/2023"), ("DISRSN", "80")]);
-    let f1 = s.extract("N0001_2023-08.csv", &[pre_period]);
+    // Closed in 2022: before the period of the 2025 submissions (from 1 January 2023).
+    let pre_period = row(&[("EPISODID", "OLD"), ("REFLD", "01/02/2022"), ("TRIAGED", "01/02/2022"), ("REFMODDT", "01/02/2022"), ("MODST", "02/02/2022"), ("TOPDATE", "02/02/2022"), ("DISD", "01/06/2022"), ("DISRSN", "80")]);
+    let f1 = s.extract("N0001_2022-08.csv", &[pre_period]);
     assert!(s.load(&[&f1]).status.success());
     let feb = s.extract("N0001_2025-02.csv", &[row(&[("EPISODID", "E1")]), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
     assert!(s.load(&[&feb]).status.success());
@@ -103,6 +104,22 @@ fn resubmission_replaces_the_period_and_keeps_older_records() {
     let episodes = s.dump("SELECT client_id || '/' || episode_id || '/' || drug1 FROM episode ORDER BY 1");
     assert_eq!(episodes, vec!["'C1/E1/7000'", "'C1/OLD/1011'", "'C3/E3/1011'"].iter().map(|s| format!("Text({})", s.replace('\'', "\""))).collect::<Vec<_>>());
     assert_eq!(s.query_i64("SELECT count(*) FROM intervention"), 3);
+}
+
+#[test]
+fn a_march_resubmission_removes_a_record_closed_the_year_before_last() {
+    // March 2025 covers from 1 January 2023 (the CDS-P table): an episode closed in June 2023
+    // that the provider no longer sends is gone, not kept as if it were before the period.
+    let s = Sandbox::new();
+    let closed_2023 = row(&[("EPISODID", "OLD"), ("REFLD", "01/02/2023"), ("TRIAGED", "01/02/2023"), ("REFMODDT", "01/02/2023"), ("MODST", "02/02/2023"), ("TOPDATE", "02/02/2023"), ("DISD", "01/06/2023"), ("DISRSN", "80")]);
+    let aug = s.extract("N0001_2024-08.csv", &[closed_2023, row(&[("CLIENTID", "C2"), ("REFLD", "10/07/2024"), ("TRIAGED", "12/07/2024"), ("REFMODDT", "12/07/2024"), ("MODST", "15/07/2024"), ("TOPDATE", "15/07/2024")])]);
+    assert!(s.load(&[&aug]).status.success());
+    assert_eq!(s.query_i64("SELECT count(*) FROM episode"), 2);
+    let mar = s.extract("N0001_2025-03.csv", &[row(&[("CLIENTID", "C2"), ("REFLD", "10/07/2024"), ("TRIAGED", "12/07/2024"), ("REFMODDT", "12/07/2024"), ("MODST", "15/07/2024"), ("TOPDATE", "15/07/2024")])]);
+    let out = s.load(&[&mar]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.dump("SELECT client_id || '/' || episode_id FROM episode"), ["Text(\"C2/E1\")"]);
+    assert_eq!(s.query_i64("SELECT count(*) FROM submission WHERE period_start = DATE '2023-01-01'"), 2);
 }
 
 #[test]
