@@ -123,6 +123,20 @@ fn a_march_resubmission_removes_a_record_closed_the_year_before_last() {
 }
 
 #[test]
+fn two_digit_years_are_errors_and_only_the_outward_code_is_stored() {
+    let s = Sandbox::new();
+    let f = s.extract("N0001_2025-03.csv", &[row(&[("DOB", "05/05/55")]), row(&[("CLIENTID", "C2"), ("PC", "M14 5QJ")])]);
+    let out = s.load(&[&f]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.dump("SELECT client_id || '/' || pc FROM episode"), ["Text(\"C2/M14\")"]);
+    let messages = std::fs::read_to_string(s.path().join("dq/messages.csv")).unwrap();
+    assert!(messages.contains("E_DATE_YEAR,DOB") && messages.contains("W_POSTCODE_CUT,PC"), "{messages}");
+    let mut bytes = std::fs::read(s.warehouse()).unwrap();
+    bytes.extend(std::fs::read(format!("{}.wal", s.warehouse().display())).unwrap_or_default());
+    assert!(!bytes.windows(7).any(|w| w == b"M14 5QJ"), "the full postcode reached the warehouse file");
+}
+
+#[test]
 fn reloading_the_same_file_changes_nothing() {
     let s = Sandbox::new();
     let f = s.extract("N0001_2025-03.csv", &[row(&[]), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
