@@ -122,18 +122,7 @@ impl BatchRecords {
     /// The records of each of `n_files` files (rows are in file order).
     pub fn split(self, n_files: usize) -> PolarsResult<Vec<FileRecords>> {
         let cut = |frame: &DataFrame| -> PolarsResult<Vec<DataFrame>> {
-            let file = frame.column(FILE)?.u32()?;
-            let mut out = Vec::with_capacity(n_files);
-            let mut start = 0usize;
-            for f in 0..n_files as u32 {
-                let mut end = start;
-                while end < file.len() && file.get(end) == Some(f) {
-                    end += 1;
-                }
-                out.push(frame.slice(start as i64, end - start).drop(FILE)?);
-                start = end;
-            }
-            Ok(out)
+            file_ranges(frame.column(FILE)?.u32()?, n_files).into_iter().map(|r| frame.slice(r.start as i64, r.len()).drop(FILE)).collect()
         };
         let (c, e, i, t) = (cut(&self.clients)?, cut(&self.episodes)?, cut(&self.interventions)?, cut(&self.tops)?);
         Ok(c.into_iter()
@@ -143,4 +132,19 @@ impl BatchRecords {
             .map(|(((clients, episodes), interventions), tops)| FileRecords { clients, episodes, interventions, tops })
             .collect())
     }
+}
+
+/// The rows of each of `n_files` files in a frame of stacked files (files are stacked in order).
+pub fn file_ranges(file: &UInt32Chunked, n_files: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::with_capacity(n_files);
+    let mut start = 0usize;
+    for f in 0..n_files as u32 {
+        let mut end = start;
+        while end < file.len() && file.get(end) == Some(f) {
+            end += 1;
+        }
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
 }

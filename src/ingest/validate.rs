@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use super::episodes::{episode_plan, record_rows};
 use super::expressions::{row_plan, MessageColumn, Scope, ADULT, FILE, PERIOD_END};
 use super::messages::Tally;
-use super::records::BatchRecords;
+use super::records::{file_ranges, BatchRecords};
 use super::scan;
 use super::submission::SubmissionName;
 use super::{header_positions, row_list, IngestContext, Rejection, ValidatedFile};
@@ -181,21 +181,6 @@ fn validate_parsed(ctx: &IngestContext<'_>, files: &[Parsed]) -> PolarsResult<Ve
             }
         })
         .collect())
-}
-
-/// The rows of each file in the stacked frame (files are stacked in order).
-fn file_ranges(file: &UInt32Chunked, n_files: usize) -> Vec<Range<usize>> {
-    let mut ranges = Vec::with_capacity(n_files);
-    let mut start = 0usize;
-    for f in 0..n_files as u32 {
-        let mut end = start;
-        while end < file.len() && file.get(end) == Some(f) {
-            end += 1;
-        }
-        ranges.push(start..end);
-        start = end;
-    }
-    ranges
 }
 
 /// Each file's messages with their counts and first example rows. Row checks give examples in

@@ -35,17 +35,7 @@ fn tables(warehouse: &Path) -> Vec<(&'static str, Vec<String>)> {
     let conn = duckdb::Connection::open(warehouse).unwrap();
     TABLES
         .iter()
-        .map(|(name, sql)| {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM ({sql}) ORDER BY ALL")).unwrap();
-            let mut rows = stmt.query([]).unwrap();
-            let mut out = Vec::new();
-            while let Some(r) = rows.next().unwrap() {
-                let n = r.as_ref().column_count();
-                let cells: Vec<String> = (0..n).map(|i| format!("{:?}", r.get::<_, duckdb::types::Value>(i).unwrap())).collect();
-                out.push(cells.join("|"));
-            }
-            (*name, out)
-        })
+        .map(|(name, sql)| (*name, dump_rows(&conn, &format!("SELECT * FROM ({sql}) ORDER BY ALL"))))
         .collect()
 }
 
