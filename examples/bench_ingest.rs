@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release --example bench_ingest` (national scale), or
 //! `-- --quick` for a small run (what the test suite does), or
-//! `-- --people N` for another scale.
+//! `-- --people N` for another scale, `-- --months 2` for the two monthly
+//! submissions per agency the demo loads.
 
 use std::time::Instant;
 
@@ -15,9 +16,11 @@ use ndtms_stats::synth::{generate, SynthConfig};
 
 fn main() -> anyhow::Result<()> {
     let people = people(2_000, 310_000);
+    let args: Vec<String> = std::env::args().collect();
+    let months = args.iter().position(|a| a == "--months").and_then(|i| args.get(i + 1)).and_then(|m| m.parse().ok()).unwrap_or(1);
     let dir = tempfile::tempdir()?;
     let extracts = dir.path().join("extracts");
-    let cfg = SynthConfig { out_dir: extracts.clone(), seed: 7, people, fault_rate: 0.01, latest_month: (2025, 3), months: 1 };
+    let cfg = SynthConfig { out_dir: extracts.clone(), seed: 7, people, fault_rate: 0.01, latest_month: (2025, 3), months };
 
     reset_peak_memory();
     let t = Instant::now();
@@ -43,6 +46,10 @@ fn main() -> anyhow::Result<()> {
             key_file: Some(extracts.join("demo.key")),
             schema: None,
             dq_out: dir.path().join("dq"),
+            timings: true,
+            as_of: None,
+            allow_shrink: Vec::new(),
+            max_shrink: 50.0,
         },
         &Progress::hidden(),
     )?;
@@ -59,6 +66,7 @@ fn main() -> anyhow::Result<()> {
         tot.dq_pct,
         format_mib(peak_memory_mib())
     );
+    print!("load phases:\n{}", summary.timings.report(tot.rows));
     assert!(tot.loaded > 0, "nothing loaded");
     Ok(())
 }

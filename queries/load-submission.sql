@@ -1,81 +1,80 @@
--- Statements the loader runs for one submission, inside one transaction.
--- Each statement starts with a `-- name:` line; `?` are bound in order.
--- Staging tables (_stage_*, _doomed) are TEMP tables of the loading
--- connection, created once per load run and emptied for every file: they are
--- never written to the warehouse file.
+-- Statements the loader runs. Each statement starts with a `-- name:` line;
+-- `?` are bound in order, `$n` by position.
+-- A file's records are appended (as whole columns) to the warehouse tables
+-- under its new submission id, inside the file's transaction; the statements
+-- below then remove what they replace. Every one of them is limited to the
+-- file's agency, so DuckDB reads only the row groups that hold it.
+-- The _doomed table is a TEMP table of the loading connection, created once
+-- per load run and emptied after every file: it never reaches the warehouse
+-- file.
 
 -- name: latest_loaded
--- The agency's most recent applied submission: (month as days since 1970-01-01, sha256).
-SELECT (month - DATE '1970-01-01')::INTEGER AS month_days, file_sha256
+-- Each agency's most recent applied submission: (agency, month as days since
+-- 1970-01-01, sha256), read once per run.
+SELECT agency, (month - DATE '1970-01-01')::INTEGER AS month_days, file_sha256
 FROM submission
-WHERE agency = ? AND outcome = 'loaded'
-ORDER BY month DESC, submission_id DESC
-LIMIT 1;
+WHERE outcome = 'loaded'
+QUALIFY row_number() OVER (PARTITION BY agency ORDER BY month DESC, submission_id DESC) = 1;
+
+-- name: agencies_with_records
+-- Agencies with clients (every episode has its client row): a first
+-- submission of any other agency has nothing to replace.
+SELECT DISTINCT agency FROM client;
+
+-- name: table_columns
+SELECT name, type FROM pragma_table_info(?) ORDER BY cid;
 
 -- name: create_stage
-CREATE OR REPLACE TEMP TABLE _stage_client AS SELECT agency, client_id, consent FROM client WHERE false;
-CREATE OR REPLACE TEMP TABLE _stage_episode AS SELECT * EXCLUDE (submission_id) FROM episode WHERE false;
-CREATE OR REPLACE TEMP TABLE _stage_intervention AS SELECT * EXCLUDE (submission_id) FROM intervention WHERE false;
-CREATE OR REPLACE TEMP TABLE _stage_top AS SELECT * EXCLUDE (submission_id) FROM top_record WHERE false;
-CREATE OR REPLACE TEMP TABLE _doomed AS SELECT agency, client_id, episode_id FROM episode WHERE false;
+CREATE OR REPLACE TEMP TABLE _doomed (client_id VARCHAR, episode_id VARCHAR, in_period BOOLEAN, restated BOOLEAN);
 
 -- name: clear_stage
-DELETE FROM _stage_client;
-DELETE FROM _stage_episode;
-DELETE FROM _stage_intervention;
-DELETE FROM _stage_top;
 DELETE FROM _doomed;
 
 -- name: doomed_episodes
--- Episodes this submission replaces: the agency's episodes in contact with the
--- reporting period, episodes the file carries again, and every episode of a
--- client whose consent the file withdraws. Parameters: agency, period start.
+-- Earlier episodes this submission replaces: the agency's episodes in contact
+-- with the reporting period (in_period), episodes the file carries again and
+-- every episode of a client whose consent the file withdraws (restated).
+-- Parameters: agency, period start, the file's submission id.
 INSERT INTO _doomed
-SELECT e.agency, e.client_id, e.episode_id
-FROM episode e
-WHERE e.agency = $1
-  AND (
-        e.disd IS NULL
-     OR e.disd >= $2
-     OR EXISTS (SELECT 1 FROM _stage_episode s
-                WHERE s.client_id = e.client_id AND s.episode_id = e.episode_id)
-     OR EXISTS (SELECT 1 FROM _stage_client c
-                WHERE c.client_id = e.client_id AND NOT c.consent)
-  );
+SELECT client_id, episode_id, in_period, restated
+FROM (
+    SELECT e.client_id, e.episode_id,
+           (e.disd IS NULL OR e.disd >= $2) AS in_period,
+           (n.client_id IS NOT NULL OR w.client_id IS NOT NULL) AS restated
+    FROM episode e
+    LEFT JOIN (SELECT client_id, episode_id FROM episode WHERE agency = $1 AND submission_id = $3) n
+           ON n.client_id = e.client_id AND n.episode_id = e.episode_id
+    LEFT JOIN (SELECT client_id FROM client WHERE agency = $1 AND submission_id = $3 AND NOT consent) w
+           ON w.client_id = e.client_id
+    WHERE e.agency = $1 AND e.submission_id <> $3
+)
+WHERE in_period OR restated;
 
--- name: count_doomed
-SELECT count(*) FROM _doomed;
+-- name: shrink
+-- What the replacement would do to the agency's episodes in the reporting
+-- period: how many it holds, and how many the file neither carries again nor
+-- withdraws (they would be gone).
+SELECT count(*) FILTER (WHERE in_period)::BIGINT,
+       count(*) FILTER (WHERE in_period AND NOT restated)::BIGINT
+FROM _doomed;
 
+-- The deletes take the agency and the file's submission id (whose rows stay).
 -- name: delete_doomed_interventions
--- The agency predicate lets DuckDB skip row groups of other agencies.
 DELETE FROM intervention i USING _doomed d
-WHERE i.agency = $1 AND i.agency = d.agency AND i.client_id = d.client_id AND i.episode_id = d.episode_id;
+WHERE i.agency = $1 AND i.submission_id <> $2 AND i.client_id = d.client_id AND i.episode_id = d.episode_id;
 
 -- name: delete_doomed_tops
 DELETE FROM top_record t USING _doomed d
-WHERE t.agency = $1 AND t.agency = d.agency AND t.client_id = d.client_id AND t.episode_id = d.episode_id;
+WHERE t.agency = $1 AND t.submission_id <> $2 AND t.client_id = d.client_id AND t.episode_id = d.episode_id;
 
 -- name: delete_doomed_episodes
 DELETE FROM episode e USING _doomed d
-WHERE e.agency = $1 AND e.agency = d.agency AND e.client_id = d.client_id AND e.episode_id = d.episode_id;
+WHERE e.agency = $1 AND e.submission_id <> $2 AND e.client_id = d.client_id AND e.episode_id = d.episode_id;
 
 -- name: delete_restated_clients
-DELETE FROM client c USING _stage_client s
-WHERE c.agency = s.agency AND c.client_id = s.client_id;
-
--- The inserts below take the submission id as their parameter.
--- name: insert_clients
-INSERT INTO client (agency, client_id, consent, submission_id)
-SELECT agency, client_id, consent, $1 FROM _stage_client;
-
--- name: insert_episodes
-INSERT INTO episode SELECT *, $1 FROM _stage_episode;
-
--- name: insert_interventions
-INSERT INTO intervention SELECT *, $1 FROM _stage_intervention;
-
--- name: insert_tops
-INSERT INTO top_record SELECT *, $1 FROM _stage_top;
+DELETE FROM client c
+WHERE c.agency = $1 AND c.submission_id <> $2
+  AND c.client_id IN (SELECT n.client_id FROM client n WHERE n.agency = $1 AND n.submission_id = $2);
 
 -- name: insert_submission
 INSERT INTO submission (submission_id, file_name, file_sha256, agency, month, period_start, period_end,

@@ -83,6 +83,10 @@ pub fn demo(args: &DemoArgs) -> Result<DemoTimings> {
         key_file: Some(extracts.join("demo.key")),
         schema: None,
         dq_out: out.join("dq-report"),
+        timings: false,
+        as_of: None,
+        allow_shrink: Vec::new(),
+        max_shrink: 50.0,
     };
     let loaded = load(&load_args, &Progress::bar("load", 0))?;
     let t = &loaded.totals;

@@ -1,6 +1,8 @@
 //! `ndtms-stats load`: validate provider extracts and load them into the
 //! warehouse, one transaction per file, in submission-month order, then
-//! write the data-quality report of the run.
+//! write the data-quality report of the run. Every input is accounted for:
+//! loaded (or unchanged, superseded), rejected with its reason, or ignored
+//! with its reason.
 
 use std::path::{Path, PathBuf};
 
@@ -10,14 +12,17 @@ use sha2::{Digest, Sha256};
 
 use crate::dq;
 use crate::geography::Geography;
-use crate::ingest::{self, Agencies, AttributorKey, IngestContext, Rejection, SubmissionName};
+use crate::ingest::timings::{Phase, Timings};
+use crate::ingest::{self, inputs, Agencies, AttributorKey, IngestContext, Rejection, SubmissionName};
 use crate::progress::Progress;
 use crate::schema::Schema;
-use crate::warehouse::load::{Outcome, SubmissionResult};
+use crate::warehouse::load::{Outcome, ShrinkGuard, SubmissionResult};
 use crate::warehouse::Warehouse;
 
-/// Files validated at once (in parallel) before they are applied in order.
-const BATCH: usize = 8;
+/// Files are validated together, a batch at a time, up to about this many bytes (or
+/// [`BATCH_FILES`] files), while the batch before is applied.
+const BATCH_BYTES: u64 = 32 << 20;
+const BATCH_FILES: usize = 256;
 
 /// Arguments of `ndtms-stats load`.
 #[derive(Debug, Clone, clap::Args)]
@@ -40,6 +45,27 @@ pub struct LoadArgs {
     /// Folder for the data-quality report of this run.
     #[arg(long, default_value = "dq-report")]
     pub dq_out: PathBuf,
+    /// Print where the time went, per phase (read, validate, stage, apply, checkpoint).
+    #[arg(long)]
+    pub timings: bool,
+    /// Load as of this month (YYYY-MM), for replaying history: files of later months are
+    /// rejected (default: the current month).
+    #[arg(long, value_parser = crate::commands::synth::parse_month)]
+    pub as_of: Option<(i32, u32)>,
+    /// Apply a resubmission of this agency even if it removes many of its episodes (repeatable).
+    #[arg(long = "allow-shrink", value_name = "AGENCY")]
+    pub allow_shrink: Vec<String>,
+    /// A resubmission that would remove more than this percentage of the agency's episodes in
+    /// its reporting period (neither carried again nor withdrawn) is held, not applied.
+    #[arg(long, default_value_t = 50.0, value_parser = parse_percent)]
+    pub max_shrink: f64,
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a percentage from 0 to 100, got {s:?}")),
+    }
 }
 
 /// What a load run did.
@@ -48,6 +74,10 @@ pub struct LoadSummary {
     pub results: Vec<SubmissionResult>,
     pub totals: dq::RunTotals,
     pub report_dir: PathBuf,
+    /// Entries of the inputs that are not extracts, with the reason.
+    pub ignored: Vec<(String, String)>,
+    /// Time per phase of the run.
+    pub timings: Timings,
 }
 
 /// Runs the command: loads, prints a summary, fails (non-zero exit) if any file was rejected.
@@ -55,10 +85,16 @@ pub fn run(args: &LoadArgs) -> Result<()> {
     let summary = load(args, &Progress::bar("loading", 0))?;
     let t = &summary.totals;
     println!(
-        "{} files: {} loaded, {} unchanged, {} superseded, {} rejected; {} rows, load {}%, DQ {}%",
-        t.files, t.loaded, t.unchanged, t.superseded, t.rejected, t.rows, t.load_pct, t.dq_pct
+        "{} files: {} loaded, {} unchanged, {} superseded, {} rejected; {} ignored; {} rows, load {}%, DQ {}%",
+        t.files, t.loaded, t.unchanged, t.superseded, t.rejected, t.ignored, t.rows, t.load_pct, t.dq_pct
     );
+    for (path, reason) in &summary.ignored {
+        println!("ignored {path}: {reason}");
+    }
     println!("data-quality report: {}", summary.report_dir.join("index.html").display());
+    if args.timings {
+        print!("timings:\n{}", summary.timings.report(t.rows));
+    }
     let rejected: Vec<&SubmissionResult> = summary.results.iter().filter(|r| r.outcome == Outcome::Rejected).collect();
     if !rejected.is_empty() {
         for r in &rejected {
@@ -71,12 +107,18 @@ pub fn run(args: &LoadArgs) -> Result<()> {
 
 /// Loads every input file; returns the ledger entries of the run and the report location.
 pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
+    let timings = Timings::new();
     let schema = match &args.schema {
         Some(p) => Schema::load(p)?,
         None => Schema::builtin(),
     };
     let key = AttributorKey::resolve(args.key_file.as_deref())?;
-    let files = collect_files(&args.inputs)?;
+    let inputs = inputs::collect(&args.inputs, args.agencies.as_deref());
+    if inputs.extracts.is_empty() && inputs.rejected.is_empty() {
+        let shown: Vec<String> = args.inputs.iter().map(|p| p.display().to_string()).collect();
+        bail!("no extract files (<AGNCY>_<YYYY-MM>.csv) in {}", shown.join(", "));
+    }
+    let files = &inputs.extracts;
     let agencies_path = match &args.agencies {
         Some(p) => p.clone(),
         None => default_agencies(&args.inputs)?,
@@ -86,22 +128,30 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
     let mut wh = Warehouse::open(&args.warehouse)?;
     wh.check_key(&key.fingerprint())?;
     wh.record_agencies(&agencies).context("recording the agencies")?;
-    let staging = wh.prepare_staging()?;
+    let mut state = wh.begin_load()?;
+    state.shrink = ShrinkGuard { max_share: args.max_shrink / 100.0, allowed: args.allow_shrink.iter().cloned().collect() };
     wh.run_statement("begin_run")?;
-    let ctx = IngestContext { schema: &schema, geography: &geography, agencies: &agencies, key: &key };
-    progress.set_length(files.len() as u64);
-    let mut results = Vec::with_capacity(files.len());
+    let latest_month = args.as_of.unwrap_or_else(|| {
+        let today = chrono::Local::now().date_naive();
+        (chrono::Datelike::year(&today), chrono::Datelike::month(&today))
+    });
+    let ctx = IngestContext { schema: &schema, geography: &geography, agencies: &agencies, key: &key, latest_month };
+    progress.set_length(inputs.len() as u64);
+    let mut results = Vec::with_capacity(inputs.len());
+    for (path, reason) in &inputs.rejected {
+        let display = path.display().to_string();
+        results.push(wh.record_rejection(&display, "", SubmissionName::parse(path).ok().as_ref(), reason)?);
+        progress.inc(1);
+    }
     let mut withdrawals = false;
     // Validation (parallel, CPU) of the next batch overlaps the warehouse writes of this one;
     // files are still applied one by one in order, each in its own transaction.
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let ctx = &ctx;
-        let files = &files;
+        let (ctx, timings) = (&ctx, &timings);
         scope.spawn(move || {
-            for batch in files.chunks(BATCH) {
-                let validated: Vec<_> = batch.par_iter().map(|f| validate_one(ctx, f)).collect();
-                if tx.send((batch, validated)).is_err() {
+            for batch in batches(files) {
+                if tx.send((batch, validate(ctx, batch, timings))).is_err() {
                     return; // the writer stopped on an error
                 }
             }
@@ -111,9 +161,8 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
                 let display = file.display().to_string();
                 let result = match outcome {
                     Validation::Ok(sha, v) => {
-                        let applied = wh.apply_submission(&schema, &staging, &display, &sha, &v);
-                        let withdraws = v.records.clients.iter().any(|(_, consent)| !consent);
-                        withdrawals |= withdraws && applied.as_ref().is_ok_and(|r| r.outcome == Outcome::Loaded);
+                        let applied = wh.apply_submission(&mut state, &display, &sha, &v, timings);
+                        withdrawals |= v.records.withdrawals() > 0 && applied.as_ref().is_ok_and(|r| r.outcome == Outcome::Loaded);
                         applied
                     }
                     Validation::Rejected(sha, name, reason) => wh.record_rejection(&display, &sha, name.as_ref(), &reason),
@@ -125,15 +174,19 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
         }
         Ok(())
     })?;
+    let checkpoint = std::time::Instant::now();
     wh.run_statement("end_run")?;
     if withdrawals {
         // Consent withdrawn: rewrite the file so no byte of the removed records remains.
         progress.set_message("removing withdrawn records from the file");
         wh.compact().context("rewriting the warehouse after consent withdrawals")?;
     }
+    timings.add(Phase::Checkpoint, checkpoint.elapsed());
     progress.finish();
-    let totals = dq::write_report(&args.dq_out, &args.warehouse, &results)?;
-    Ok(LoadSummary { results, totals, report_dir: args.dq_out.clone() })
+    let ignored: Vec<(String, String)> = inputs.ignored.iter().map(|(p, r)| (p.display().to_string(), r.clone())).collect();
+    progress.inc(ignored.len() as u64);
+    let totals = dq::write_report(&args.dq_out, &args.warehouse, &results, &ignored)?;
+    Ok(LoadSummary { results, totals, report_dir: args.dq_out.clone(), ignored, timings })
 }
 
 enum Validation {
@@ -141,56 +194,56 @@ enum Validation {
     Rejected(String, Option<SubmissionName>, String),
 }
 
-fn validate_one(ctx: &IngestContext<'_>, path: &Path) -> Validation {
-    let name = SubmissionName::parse(path).ok();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return Validation::Rejected(String::new(), name, format!("cannot read the file: {e}")),
-    };
-    let sha = hex::encode(Sha256::digest(&bytes));
-    match ingest::validate_file(ctx, path, bytes) {
-        Ok(v) => Validation::Ok(sha, v),
-        Err(rejection) => Validation::Rejected(sha, name, rejection_text(&rejection)),
+/// Consecutive runs of files of about [`BATCH_BYTES`] together.
+fn batches(files: &[PathBuf]) -> Vec<&[PathBuf]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, f) in files.iter().enumerate() {
+        bytes += std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        if bytes >= BATCH_BYTES || i + 1 - start >= BATCH_FILES || i + 1 == files.len() {
+            out.push(&files[start..=i]);
+            (start, bytes) = (i + 1, 0);
+        }
     }
+    out
+}
+
+/// Reads a batch (in parallel) and validates the files that could be read, together.
+fn validate(ctx: &IngestContext<'_>, batch: &[PathBuf], timings: &Timings) -> Vec<Validation> {
+    let read: Vec<Result<(String, Vec<u8>), String>> = batch
+        .par_iter()
+        .map(|path| timings.time(Phase::Read, || std::fs::read(path).map(|b| (hex::encode(Sha256::digest(&b)), b)).map_err(|e| format!("cannot read the file: {e}"))))
+        .collect();
+    let mut outcomes: Vec<Result<String, String>> = Vec::with_capacity(batch.len());
+    let mut inputs = Vec::new();
+    for (path, r) in batch.iter().zip(read) {
+        match r {
+            Ok((sha, bytes)) => {
+                outcomes.push(Ok(sha));
+                inputs.push((path.clone(), bytes));
+            }
+            Err(reason) => outcomes.push(Err(reason)),
+        }
+    }
+    let mut validated = timings.time(Phase::Validate, || ingest::validate_batch(ctx, inputs)).into_iter();
+    batch
+        .iter()
+        .zip(outcomes)
+        .map(|(path, read)| {
+            let name = SubmissionName::parse(path).ok();
+            match read {
+                Err(reason) => Validation::Rejected(String::new(), name, reason),
+                Ok(sha) => match validated.next().expect("a result per file read") {
+                    Ok(v) => Validation::Ok(sha, v),
+                    Err(rejection) => Validation::Rejected(sha, name, rejection_text(&rejection)),
+                },
+            }
+        })
+        .collect()
 }
 
 fn rejection_text(r: &Rejection) -> String {
     r.to_string()
-}
-
-/// Expands folders into their extract files, sorted by (month, agency, path); missing inputs are errors.
-pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let entries = std::fs::read_dir(input).with_context(|| format!("cannot read folder {}", input.display()))?;
-            for entry in entries {
-                let path = entry.with_context(|| format!("cannot read folder {}", input.display()))?.path();
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if !name.ends_with(".csv") || name == "agencies.csv" {
-                    continue;
-                }
-                if !path.is_file() {
-                    bail!("{} is not a readable file (a folder, or a link to nothing)", path.display());
-                }
-                files.push(path);
-            }
-        } else if input.is_file() {
-            files.push(input.clone());
-        } else {
-            bail!("input {} does not exist", input.display());
-        }
-    }
-    files.sort_by_key(|p| {
-        let key = SubmissionName::parse(p).map(|n| (n.year, n.month, n.agency)).unwrap_or((0, 0, String::new()));
-        (key, p.clone())
-    });
-    files.dedup();
-    if files.is_empty() {
-        let shown: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        bail!("no extract files (<AGNCY>_<YYYY-MM>.csv) in {}", shown.join(", "));
-    }
-    Ok(files)
 }
 
 fn default_agencies(inputs: &[PathBuf]) -> Result<PathBuf> {

@@ -31,8 +31,8 @@ pub struct SynthArgs {
     pub months: u32,
 }
 
-/// Parses `YYYY-MM`.
-fn parse_month(s: &str) -> Result<(i32, u32), String> {
+/// Parses `YYYY-MM` (also `load --as-of`).
+pub(crate) fn parse_month(s: &str) -> Result<(i32, u32), String> {
     let (y, m) = s
         .split_once('-')
         .ok_or_else(|| format!("expected YYYY-MM, got {s:?}"))?;

@@ -89,6 +89,8 @@ pub struct RunTotals {
     pub unchanged: usize,
     pub superseded: usize,
     pub rejected: usize,
+    /// Entries of the inputs that were not extracts (not counted in `files`).
+    pub ignored: usize,
     pub rows: u64,
     pub rows_loaded: u64,
     pub rows_clean: u64,
@@ -116,8 +118,9 @@ pub fn totals(results: &[SubmissionResult]) -> RunTotals {
     t
 }
 
-/// Writes `submissions.csv`, `messages.csv` and `index.html` into `dir` (created if needed).
-pub fn write_report(dir: &Path, warehouse: &Path, results: &[SubmissionResult]) -> Result<RunTotals, DqError> {
+/// Writes `submissions.csv`, `messages.csv`, `ignored.csv` (entries of the inputs that are not
+/// extracts, with the reason) and `index.html` into `dir` (created if needed).
+pub fn write_report(dir: &Path, warehouse: &Path, results: &[SubmissionResult], ignored: &[(String, String)]) -> Result<RunTotals, DqError> {
     let fail = |path: &Path, e: &dyn std::fmt::Display| DqError::Write { path: path.to_path_buf(), reason: e.to_string() };
     std::fs::create_dir_all(dir).map_err(|e| fail(dir, &e))?;
     let views: Vec<SubmissionView> = results.iter().map(view).collect();
@@ -143,13 +146,24 @@ pub fn write_report(dir: &Path, warehouse: &Path, results: &[SubmissionResult]) 
         }
     }
     w.flush().map_err(|e| fail(&msgs, &e))?;
-    let t = totals(results);
+    let ign = dir.join("ignored.csv");
+    let mut w = csv::Writer::from_path(&ign).map_err(|e| fail(&ign, &e))?;
+    w.write_record(["entry", "reason"]).map_err(|e| fail(&ign, &e))?;
+    for (entry, reason) in ignored {
+        w.write_record([entry, reason]).map_err(|e| fail(&ign, &e))?;
+    }
+    w.flush().map_err(|e| fail(&ign, &e))?;
+    let mut t = totals(results);
+    t.ignored = ignored.len();
+    let ignored_view: Vec<std::collections::BTreeMap<&str, &str>> =
+        ignored.iter().map(|(e, r)| [("entry", e.as_str()), ("reason", r.as_str())].into_iter().collect()).collect();
     let mut tera = tera::Tera::default();
     tera.add_raw_template("dq-report.html", TEMPLATE).map_err(|e| fail(dir, &e))?;
     tera.autoescape_on(vec![".html"]);
     let mut ctx = tera::Context::new();
     ctx.insert("totals", &t);
     ctx.insert("submissions", &views);
+    ctx.insert("ignored", &ignored_view);
     ctx.insert("warehouse", &warehouse.display().to_string());
     ctx.insert("version", env!("CARGO_PKG_VERSION"));
     let html = tera.render("dq-report.html", &ctx).map_err(|e| fail(dir, &format!("{e:?}")))?;

@@ -3,6 +3,9 @@
 //! submit. Extracts from agencies not in it are rejected.
 
 use std::collections::BTreeMap;
+
+// Names in the reference file reach published CSVs: they may not start like a formula.
+use crate::output::FORMULA_STARTS;
 use std::path::{Path, PathBuf};
 
 /// The header `agencies.csv` must have, in order.
@@ -71,6 +74,11 @@ impl Agencies {
             if fields[0].is_empty() || !fields[0].chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(invalid(row, "field code: agency code must be letters and digits".into()));
             }
+            for (i, column) in AGENCIES_HEADER.iter().enumerate().skip(1).take(3) {
+                if let Some(c) = fields[i].chars().next().filter(|c| FORMULA_STARTS.contains(c)) {
+                    return Err(invalid(row, format!("field {column}: starts with `{c}`, which a spreadsheet runs as a formula in the published CSVs; remove the leading character")));
+                }
+            }
             if !DATASETS.contains(&fields[4]) {
                 return Err(invalid(row, format!("field dataset: `{}` is not one of {}", fields[4], DATASETS.join(", "))));
             }
@@ -128,6 +136,15 @@ mod tests {
         let bad = GOOD.replace("community-yp", "community-kids");
         let err = Agencies::parse(&bad, Path::new("agencies.csv")).unwrap_err().to_string();
         assert!(err.contains("agencies.csv") && err.contains("row 3") && err.contains("dataset"), "{err}");
+    }
+
+    #[test]
+    fn names_a_spreadsheet_would_run_are_refused() {
+        for name in ["=HYPERLINK(\"http://x\",\"y\") With You", "+cmd|' /C calc'!A0 Recovery", "@SUM(1) Service", "-1 Service"] {
+            let bad = GOOD.replace("Lambeth YP", &format!("\"{}\"", name.replace('"', "\"\"")));
+            let err = Agencies::parse(&bad, Path::new("agencies.csv")).unwrap_err().to_string();
+            assert!(err.contains("row 3") && err.contains("field name") && err.contains("formula"), "{err}");
+        }
     }
 
     #[test]

@@ -34,6 +34,14 @@ pub struct Tally {
 impl Tally {
     /// Records one occurrence on file row `row` (1 = header).
     pub fn add(&mut self, severity: Severity, code: &str, field: &str, message: &str, row: usize) {
+        self.add_many(severity, code, field, message, 1, &[row]);
+    }
+
+    /// Records `count` occurrences at once, with (some of) their rows in order.
+    pub fn add_many(&mut self, severity: Severity, code: &str, field: &str, message: &str, count: u64, rows: &[usize]) {
+        if count == 0 {
+            return;
+        }
         let entry = self
             .map
             .entry((severity, code.to_string(), field.to_string()))
@@ -45,10 +53,9 @@ impl Tally {
                 row_count: 0,
                 example_rows: Vec::new(),
             });
-        entry.row_count += 1;
-        if entry.example_rows.len() < EXAMPLE_ROWS {
-            entry.example_rows.push(row);
-        }
+        entry.row_count += count;
+        let room = EXAMPLE_ROWS.saturating_sub(entry.example_rows.len());
+        entry.example_rows.extend(rows.iter().take(room));
     }
 
     /// Messages, errors first, then by how often they occurred.

@@ -1,21 +1,26 @@
-//! Ingest: from a provider extract file to checked warehouse records.
+//! Ingest: from provider extract files to checked warehouse records.
 //!
 //! The way a file goes: name (`<AGNCY>_<YYYY-MM>.csv`) and agency checks,
 //! structural scan (encoding, ragged rows, oversized fields), header set,
-//! polars parse (all text), the AGNCY of every row, row validation, episode
-//! grouping, consent, attributor pseudonymisation. A file that fails any
-//! whole-file rule is rejected with a [`Rejection`] naming the reason; row
-//! problems become errors and warnings that set the load and data-quality
-//! percentages.
+//! one polars parse (all text), the AGNCY of every row; then, for a batch of
+//! files at once, row and episode validation as polars column expressions
+//! built from the schema, consent, attributor pseudonymisation and the
+//! records as columns. A file that fails any whole-file rule is rejected
+//! with a [`Rejection`] naming the reason; row problems become errors and
+//! warnings that set the load and data-quality percentages.
 
 pub mod agencies;
 pub mod attributor;
+pub mod episodes;
+pub mod expressions;
 pub mod fixtures;
+pub mod inputs;
 pub mod messages;
 pub mod read;
 pub mod records;
 pub mod scan;
 pub mod submission;
+pub mod timings;
 pub mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,11 +30,10 @@ pub use attributor::AttributorKey;
 pub use messages::MessageSummary;
 pub use records::FileRecords;
 pub use submission::{ReportingPeriod, SubmissionName};
+pub use validate::validate_batch;
 
 use crate::geography::Geography;
-use crate::schema::{Role, Schema};
-use messages::Tally;
-use validate::{validate_row, FileContext};
+use crate::schema::Schema;
 
 /// Why a whole file was rejected. Messages name rows and headers, never values of personal fields.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +50,8 @@ pub enum Rejection {
     AgencyMismatch { agency: String, rows: String },
     #[error("could not parse the file: {0}")]
     Parse(String),
+    #[error("submission month {month} is after {latest}, the latest month this load accepts (the current month, or --as-of YYYY-MM when replaying history); the file changes nothing")]
+    FutureMonth { month: String, latest: String },
 }
 
 /// A file that passed the whole-file rules, with its row outcome.
@@ -82,49 +88,13 @@ pub struct IngestContext<'a> {
     pub geography: &'a Geography,
     pub agencies: &'a Agencies,
     pub key: &'a AttributorKey,
+    /// The latest submission month accepted, (year, month): the current month, or `--as-of`.
+    pub latest_month: (i32, u32),
 }
 
 /// Validates one file's bytes; `file_name` is the path whose name carries agency and month.
 pub fn validate_file(ctx: &IngestContext<'_>, file_name: &std::path::Path, bytes: Vec<u8>) -> Result<ValidatedFile, Rejection> {
-    let name = SubmissionName::parse(file_name).map_err(Rejection::Name)?;
-    let agency = ctx.agencies.get(&name.agency).ok_or_else(|| Rejection::UnknownAgency(name.agency.clone()))?;
-    let body = scan::strip_bom(&bytes);
-    let structure = scan::scan(body).map_err(|e| Rejection::Structure(e.to_string()))?;
-    let positions = header_positions(ctx.schema, &structure.header)?;
-    let body = structure.without_blank_lines(body).into_owned();
-    drop(bytes);
-    let columns = read::TextColumns::parse(body, &structure.header).map_err(Rejection::Parse)?;
-    if columns.n_rows != structure.data_rows {
-        return Err(Rejection::Parse(format!(
-            "parser found {} rows where the scan found {}",
-            columns.n_rows, structure.data_rows
-        )));
-    }
-    let mut cols: Vec<Vec<Option<&str>>> = Vec::with_capacity(positions.len());
-    for &p in &positions {
-        cols.push(columns.column(p).map_err(Rejection::Parse)?);
-    }
-    let agency_i = ctx.schema.role(Role::Agency);
-    let mismatched: Vec<usize> = (0..columns.n_rows)
-        .filter(|&r| cols[agency_i][r].is_some_and(|a| a != name.agency))
-        .map(validate::file_row)
-        .collect();
-    if !mismatched.is_empty() {
-        return Err(Rejection::AgencyMismatch { agency: name.agency.clone(), rows: row_list(&mismatched) });
-    }
-    let fctx = FileContext {
-        schema: ctx.schema,
-        geography: ctx.geography,
-        adult_dataset: agency.is_adult(),
-        period: name.period(),
-    };
-    let mut tally = Tally::default();
-    let mut rows: Vec<_> = (0..columns.n_rows).map(|r| validate_row(&fctx, &cols, r, &mut tally)).collect();
-    let records = records::build_records(ctx.schema, ctx.key, &cols, &mut rows, &mut tally);
-    let rows_total = rows.len() as u64;
-    let rows_loaded = rows.iter().filter(|r| !r.error).count() as u64;
-    let rows_clean = rows.iter().filter(|r| !r.error && !r.warning).count() as u64;
-    Ok(ValidatedFile { name, rows_total, rows_loaded, rows_clean, messages: tally.into_summaries(), records })
+    validate_batch(ctx, vec![(file_name.to_path_buf(), bytes)]).pop().expect("one result per file")
 }
 
 /// Maps schema field i to its column in the file; any missing, extra or duplicated header rejects the file.
@@ -197,5 +167,7 @@ fn row_list(rows: &[usize]) -> String {
     }
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

@@ -1,16 +1,14 @@
-//! From validated rows to warehouse records: rows grouped into episodes,
-//! episode-level checks (fields that disagree across an episode's rows, a
-//! closed episode with no intervention, an intervention or TOP id repeated
-//! with different values), consent per client, and the attributor turned
-//! into the keyed pseudonym, year of birth and ages.
+//! What a validated file gives the warehouse: its clients (with consent),
+//! episodes, interventions and TOP records as polars frames whose columns
+//! are named as the warehouse's (`client_id`, `person_key`, `refld`, ...),
+//! typed (text, date, whole number, true/false). The agency and the
+//! submission id are added when the file is applied.
 
-use std::collections::{BTreeMap, HashMap};
+use polars::prelude::*;
 
-use super::attributor::AttributorKey;
-use super::messages::Tally;
-use super::submission::age_on;
-use super::validate::{flag, RowState, Value};
-use crate::schema::{CheckRule, Role, Schema, Section, Severity};
+use super::episodes::RecordRows;
+use super::expressions::{typed, FILE};
+use crate::schema::{Role, Schema, Section};
 
 /// How a record's person is linked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,38 +26,6 @@ impl LinkStatus {
             LinkStatus::Incomplete => "incomplete",
         }
     }
-}
-
-/// An episode ready for the warehouse; `values` follow [`Columns::episode`].
-#[derive(Debug, Clone)]
-pub struct EpisodeRecord {
-    pub client_id: String,
-    pub episode_id: String,
-    pub person_key: Option<String>,
-    pub link_status: LinkStatus,
-    pub year_of_birth: Option<i32>,
-    pub age_at_referral: Option<i32>,
-    pub age_at_triage: Option<i32>,
-    pub values: Vec<Value>,
-}
-
-/// An intervention; `values` follow [`Columns::intervention`].
-#[derive(Debug, Clone)]
-pub struct InterventionRecord {
-    pub client_id: String,
-    pub episode_id: String,
-    pub mod_id: String,
-    pub age_at_modst: Option<i32>,
-    pub values: Vec<Value>,
-}
-
-/// A TOP outcome record; `values` follow [`Columns::top`].
-#[derive(Debug, Clone)]
-pub struct TopRecord {
-    pub client_id: String,
-    pub episode_id: String,
-    pub top_id: String,
-    pub values: Vec<Value>,
 }
 
 /// Which schema fields fill which warehouse columns, per table.
@@ -90,175 +56,95 @@ impl Columns {
 }
 
 /// Everything a file contributes to the warehouse.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FileRecords {
-    /// Every client in the file with its consent (false when any row says N).
-    pub clients: Vec<(String, bool)>,
-    pub episodes: Vec<EpisodeRecord>,
-    pub interventions: Vec<InterventionRecord>,
-    pub tops: Vec<TopRecord>,
+    /// `client_id`, `consent` (false when any row of the client says N).
+    pub clients: DataFrame,
+    /// `client_id`, `episode_id`, `person_key`, `link_status`, `year_of_birth`, the ages and
+    /// the episode's stored fields.
+    pub episodes: DataFrame,
+    /// `client_id`, `episode_id`, `mod_id`, `age_at_modst` and the intervention's fields.
+    pub interventions: DataFrame,
+    /// `client_id`, `episode_id`, `top_id` and the TOP's fields.
+    pub tops: DataFrame,
 }
 
-fn text(v: &Value) -> Option<&str> {
-    v.as_text()
-}
-
-/// Groups rows into episodes, applies the episode-level checks and builds records.
-pub fn build_records(
-    schema: &Schema,
-    key: &AttributorKey,
-    raw: &[Vec<Option<&str>>],
-    rows: &mut [RowState],
-    tally: &mut Tally,
-) -> FileRecords {
-    let client_i = schema.role(Role::ClientId);
-    let episode_i = schema.role(Role::EpisodeId);
-    let mut consent: BTreeMap<String, bool> = BTreeMap::new();
-    let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-    for (r, row) in rows.iter().enumerate() {
-        let Some(client) = raw[client_i][r] else { continue };
-        if row.no_consent {
-            consent.insert(client.to_string(), false);
-            continue;
-        }
-        if row.error && row.values[schema.role(Role::Consent)].is_null() {
-            continue;
-        }
-        consent.entry(client.to_string()).or_insert(true);
-        if let Some(episode) = raw[episode_i][r] {
-            groups.entry((client.to_string(), episode.to_string())).or_default().push(r);
-        }
+impl FileRecords {
+    /// Clients whose consent the file withdraws.
+    pub fn withdrawals(&self) -> usize {
+        self.clients.column("consent").ok().and_then(|c| c.bool().ok().map(|b| b.sum().map_or(0, |s| b.len() - s as usize))).unwrap_or(0)
     }
-    let shared: Vec<usize> = schema
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| matches!(f.section, Section::Client | Section::Episode))
-        .map(|(i, _)| i)
-        .collect();
-    let closed_check = schema.checks.iter().find_map(|c| match c.rule {
-        CheckRule::ClosedNeedsIntervention { discharge, intervention } => Some((discharge, intervention, c)),
-        _ => None,
-    });
-    let columns = Columns::from_schema(schema);
-    let mut out = FileRecords::default();
-    for ((client, episode), members) in &groups {
-        if consent.get(client) == Some(&false) {
-            // Consent withdrawn elsewhere in the file: nothing of this client is kept.
-            for &r in members {
-                flag(&mut rows[r], tally, Severity::Warning, "W_CONSENT_WITHDRAWN", "CONSENT", "client has CONSENT=N on another row: its data were discarded", r);
-            }
-            continue;
-        }
-        // Blank or unusable values (already an error on their own row) are not a disagreement.
-        let disagrees = |f: usize| {
-            let mut usable = members.iter().filter(|&&r| !rows[r].values[f].is_null()).map(|&r| raw[f][r]);
-            usable.next().is_some_and(|first| usable.any(|v| v != first))
+}
+
+/// The batch's records, one frame per table with the `_file` column; [`split`] cuts them
+/// per file.
+pub struct BatchRecords {
+    clients: DataFrame,
+    episodes: DataFrame,
+    interventions: DataFrame,
+    tops: DataFrame,
+}
+
+impl BatchRecords {
+    /// Gathers the record rows out of the validated batch frame.
+    pub fn gather(schema: &Schema, frame: &DataFrame, rows: RecordRows) -> PolarsResult<BatchRecords> {
+        let columns = Columns::from_schema(schema);
+        let code = |role: Role| schema.fields[schema.role(role)].code.clone();
+        let keys = || vec![col(FILE), col(code(Role::ClientId).as_str()).alias("client_id"), col(code(Role::EpisodeId).as_str()).alias("episode_id")];
+        let stored = |list: &[(String, usize)]| -> Vec<Expr> { list.iter().map(|(c, i)| col(typed(&schema.fields[*i].code).as_str()).alias(c.as_str())).collect() };
+        let take = |idx: Vec<IdxSize>, exprs: Vec<Expr>| -> PolarsResult<DataFrame> {
+            let idx = IdxCa::from_vec("idx".into(), idx);
+            frame.clone().lazy().select(exprs).collect()?.take(&idx)
         };
-        if let Some(&f) = shared.iter().find(|&&f| disagrees(f)) {
-            for &r in members {
-                flag(&mut rows[r], tally, Severity::Error, "E_EPISODE_DISAGREE", &schema.fields[f].code, "client or episode field differs between rows of one episode", r);
-            }
-            continue;
-        }
-        if let Some((discharge, intervention, check)) = closed_check {
-            let closed = raw[discharge][members[0]].is_some();
-            if closed && members.iter().all(|&r| raw[intervention][r].is_none()) {
-                let code = if check.severity == Severity::Error { "E_CLOSED_NO_INTERVENTION" } else { "W_CLOSED_NO_INTERVENTION" };
-                for &r in members {
-                    flag(&mut rows[r], tally, check.severity, code, &schema.fields[discharge].code, &check.message, r);
-                }
-            }
-        }
-        let valid: Vec<usize> = members.iter().copied().filter(|&r| !rows[r].error).collect();
-        let Some(&first) = valid.first() else { continue };
-        out.episodes.push(episode_record(schema, key, &columns, client, episode, &rows[first]));
-        collect_children(schema, &columns, client, episode, &valid, rows, tally, &mut out);
+        let mut episode_exprs = keys();
+        episode_exprs.extend([col("year_of_birth"), col("age_at_referral"), col("age_at_triage")]);
+        episode_exprs.extend(stored(&columns.episode));
+        let mut episodes = take(rows.episodes, episode_exprs)?;
+        episodes.with_column(Column::new("person_key".into(), rows.person_keys))?;
+        episodes.with_column(Column::new("link_status".into(), rows.link_status))?;
+        let mut intervention_exprs = keys();
+        intervention_exprs.push(col(typed(&code(Role::InterventionId)).as_str()).alias("mod_id"));
+        intervention_exprs.push(col("age_at_modst"));
+        intervention_exprs.extend(stored(&columns.intervention));
+        let mut top_exprs = keys();
+        top_exprs.push(col(typed(&code(Role::TopId)).as_str()).alias("top_id"));
+        top_exprs.extend(stored(&columns.top));
+        let mut clients = take(rows.clients, vec![col(FILE), col(code(Role::ClientId).as_str()).alias("client_id")])?;
+        clients.with_column(Column::new("consent".into(), rows.client_consent))?;
+        Ok(BatchRecords {
+            clients,
+            episodes,
+            interventions: take(rows.interventions, intervention_exprs)?,
+            tops: take(rows.tops, top_exprs)?,
+        })
     }
-    out.clients = consent.into_iter().collect();
-    out
-}
 
-fn episode_record(schema: &Schema, key: &AttributorKey, columns: &Columns, client: &str, episode: &str, row: &RowState) -> EpisodeRecord {
-    let v = &row.values;
-    let fi = text(&v[schema.role(Role::FInitial)]);
-    let si = text(&v[schema.role(Role::SInitial)]);
-    let dob = v[schema.role(Role::Dob)].as_date();
-    let sex = text(&v[schema.role(Role::Sex)]);
-    let (person_key, link_status) = match (fi, si, dob, sex) {
-        (Some(fi), Some(si), Some(dob), Some(sex)) => {
-            let placeholder = schema.placeholders.iter().any(|p| {
-                p.finitial.eq_ignore_ascii_case(fi) && p.sinitial.eq_ignore_ascii_case(si) && p.dob == dob
-            });
-            if placeholder {
-                (None, LinkStatus::Placeholder)
-            } else {
-                (Some(key.person_key(fi, si, dob, sex)), LinkStatus::Linked)
-            }
-        }
-        _ => (None, LinkStatus::Incomplete),
-    };
-    let date_of = |column: &str| {
-        columns.episode.iter().find(|(c, _)| c == column).and_then(|(_, i)| v[*i].as_date())
-    };
-    let age = |on: Option<chrono::NaiveDate>| dob.zip(on).map(|(d, on)| age_on(d, on));
-    EpisodeRecord {
-        client_id: client.to_string(),
-        episode_id: episode.to_string(),
-        person_key,
-        link_status,
-        year_of_birth: dob.map(|d| chrono::Datelike::year(&d)),
-        age_at_referral: age(date_of("refld")),
-        age_at_triage: age(date_of("triaged")),
-        values: columns.episode.iter().map(|(_, i)| v[*i].clone()).collect(),
+    /// The records of each of `n_files` files (rows are in file order).
+    pub fn split(self, n_files: usize) -> PolarsResult<Vec<FileRecords>> {
+        let cut = |frame: &DataFrame| -> PolarsResult<Vec<DataFrame>> {
+            file_ranges(frame.column(FILE)?.u32()?, n_files).into_iter().map(|r| frame.slice(r.start as i64, r.len()).drop(FILE)).collect()
+        };
+        let (c, e, i, t) = (cut(&self.clients)?, cut(&self.episodes)?, cut(&self.interventions)?, cut(&self.tops)?);
+        Ok(c.into_iter()
+            .zip(e)
+            .zip(i)
+            .zip(t)
+            .map(|(((clients, episodes), interventions), tops)| FileRecords { clients, episodes, interventions, tops })
+            .collect())
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn collect_children(
-    schema: &Schema,
-    columns: &Columns,
-    client: &str,
-    episode: &str,
-    valid: &[usize],
-    rows: &mut [RowState],
-    tally: &mut Tally,
-    out: &mut FileRecords,
-) {
-    let dob_i = schema.role(Role::Dob);
-    let mod_i = schema.role(Role::InterventionId);
-    let top_i = schema.role(Role::TopId);
-    let modst_i = columns.intervention.iter().find(|(c, _)| c == "modst").map(|(_, i)| *i);
-    let mut seen_mod: HashMap<String, Vec<Value>> = HashMap::new();
-    let mut seen_top: HashMap<String, Vec<Value>> = HashMap::new();
-    for &r in valid {
-        let mod_id = rows[r].values[mod_i].as_text().map(str::to_string);
-        let top_id = rows[r].values[top_i].as_text().map(str::to_string);
-        let mod_values: Vec<Value> = columns.intervention.iter().map(|(_, i)| rows[r].values[*i].clone()).collect();
-        let top_values: Vec<Value> = columns.top.iter().map(|(_, i)| rows[r].values[*i].clone()).collect();
-        let mod_conflict = mod_id.as_ref().and_then(|id| seen_mod.get(id)).is_some_and(|prev| *prev != mod_values);
-        let top_conflict = top_id.as_ref().and_then(|id| seen_top.get(id)).is_some_and(|prev| *prev != top_values);
-        if mod_conflict || top_conflict {
-            let (field, what) = if mod_conflict { (mod_i, "intervention") } else { (top_i, "TOP") };
-            let message = format!("{what} id repeated with different values");
-            flag(&mut rows[r], tally, Severity::Error, "E_DUPLICATE_ID", &schema.fields[field].code, &message, r);
-            continue;
+/// The rows of each of `n_files` files in a frame of stacked files (files are stacked in order).
+pub fn file_ranges(file: &UInt32Chunked, n_files: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::with_capacity(n_files);
+    let mut start = 0usize;
+    for f in 0..n_files as u32 {
+        let mut end = start;
+        while end < file.len() && file.get(end) == Some(f) {
+            end += 1;
         }
-        if let Some(id) = mod_id.filter(|id| !seen_mod.contains_key(id)) {
-            let modst = modst_i.and_then(|i| rows[r].values[i].as_date());
-            let age_at_modst = rows[r].values[dob_i].as_date().zip(modst).map(|(d, on)| age_on(d, on));
-            out.interventions.push(InterventionRecord {
-                client_id: client.to_string(),
-                episode_id: episode.to_string(),
-                mod_id: id.clone(),
-                age_at_modst,
-                values: mod_values.clone(),
-            });
-            seen_mod.insert(id, mod_values);
-        }
-        if let Some(id) = top_id.filter(|id| !seen_top.contains_key(id)) {
-            out.tops.push(TopRecord { client_id: client.to_string(), episode_id: episode.to_string(), top_id: id.clone(), values: top_values.clone() });
-            seen_top.insert(id, top_values);
-        }
+        ranges.push(start..end);
+        start = end;
     }
+    ranges
 }

@@ -2,9 +2,12 @@
 //! submission month and the reporting period it covers.
 //!
 //! The reporting period runs from 1 January of the reporting start year to
-//! the end of the submission month; the start rolls forward one year each
-//! September (so a March 2025 submission covers 1 January 2024 to 31 March
-//! 2025, and a September 2025 one 1 January 2025 to 30 September 2025).
+//! the end of the submission month. The start year is the submission's year
+//! minus 1 for August to December and minus 2 for January to July (the CDS-P
+//! table: September 2019 and March 2020 cover from 1 January 2018, August
+//! 2020 from 1 January 2019), so a March 2025 submission covers 1 January
+//! 2023 to 31 March 2025 and an August 2025 one 1 January 2024 to 31 August
+//! 2025.
 
 use chrono::{Datelike, NaiveDate};
 use std::path::Path;
@@ -72,7 +75,7 @@ pub struct ReportingPeriod {
 impl ReportingPeriod {
     /// The reporting period of a submission for `year`-`month`.
     pub fn for_month(year: i32, month: u32) -> ReportingPeriod {
-        let start_year = if month >= 9 { year } else { year - 1 };
+        let start_year = if month >= 8 { year - 1 } else { year - 2 };
         ReportingPeriod {
             start: NaiveDate::from_ymd_opt(start_year, 1, 1).expect("valid date"),
             end: last_day_of_month(year, month),
@@ -117,12 +120,19 @@ mod tests {
         }
     }
 
+    /// The rows of the CDS-P table: September 2019 to June (and the part of July) 2020 cover
+    /// from 1 January 2018; (part-July and) August 2020 onwards from 1 January 2019. The rule
+    /// puts the whole of July with the earlier rows.
     #[test]
-    fn period_start_rolls_forward_each_september() {
-        assert_eq!(ReportingPeriod::for_month(2025, 3), ReportingPeriod { start: d(2024, 1, 1), end: d(2025, 3, 31) });
-        assert_eq!(ReportingPeriod::for_month(2025, 8), ReportingPeriod { start: d(2024, 1, 1), end: d(2025, 8, 31) });
-        assert_eq!(ReportingPeriod::for_month(2025, 9), ReportingPeriod { start: d(2025, 1, 1), end: d(2025, 9, 30) });
-        assert_eq!(ReportingPeriod::for_month(2024, 2), ReportingPeriod { start: d(2023, 1, 1), end: d(2024, 2, 29) });
+    fn period_start_follows_the_cds_p_table() {
+        let start = |y, m| ReportingPeriod::for_month(y, m).start;
+        assert_eq!(start(2019, 9), d(2018, 1, 1), "Sept 2019");
+        assert_eq!(start(2020, 3), d(2018, 1, 1), "Mar 2020");
+        assert_eq!(start(2020, 7), d(2018, 1, 1), "part July 2020");
+        assert_eq!(start(2020, 8), d(2019, 1, 1), "Aug 2020");
+        assert_eq!(start(2020, 9), d(2019, 1, 1), "Sept 2020");
+        assert_eq!(ReportingPeriod::for_month(2025, 3), ReportingPeriod { start: d(2023, 1, 1), end: d(2025, 3, 31) });
+        assert_eq!(ReportingPeriod::for_month(2024, 2), ReportingPeriod { start: d(2022, 1, 1), end: d(2024, 2, 29) });
     }
 
     #[test]

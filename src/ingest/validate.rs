@@ -1,215 +1,207 @@
-//! Row validation against the schema, as NDTMS does it: field checks
-//! (missing, code lists, dates, integers, lengths) and cross-field checks
-//! give each row errors (the row is not loaded) or warnings (loaded, but it
-//! lowers data quality). Consent-N rows are reduced to AGNCY, CLIENTID and
-//! CONSENT before anything else looks at them.
+//! Validating a batch of provider files together, as NDTMS does it: each
+//! file is checked whole (name, agency, structure, header, AGNCY) and parsed
+//! once; the parsed files are stacked into one frame and the row checks
+//! ([`expressions`](super::expressions)) and episode checks
+//! ([`episodes`](super::episodes)) run over it as column expressions; one
+//! pass in row order then finds the records. Every result is per file:
+//! rows of one file never meet another's (every group is keyed by file).
 
-use chrono::NaiveDate;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::episodes::{episode_plan, record_rows};
+use super::expressions::{row_plan, MessageColumn, Scope, ADULT, FILE, PERIOD_END};
 use super::messages::Tally;
-use super::submission::{age_on, ReportingPeriod};
-use crate::geography::Geography;
-use crate::schema::{CheckRule, FieldKind, Requirement, Role, Schema, Severity};
-
-/// A checked, typed cell value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Null,
-    Text(String),
-    Date(NaiveDate),
-    Int(i64),
-}
-
-impl Value {
-    pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
-    }
-    pub fn as_date(&self) -> Option<NaiveDate> {
-        match self {
-            Value::Date(d) => Some(*d),
-            _ => None,
-        }
-    }
-    pub fn as_text(&self) -> Option<&str> {
-        match self {
-            Value::Text(t) => Some(t),
-            _ => None,
-        }
-    }
-}
-
-/// What validation needs to know about the file beyond its cells.
-pub struct FileContext<'a> {
-    pub schema: &'a Schema,
-    pub geography: &'a Geography,
-    /// Whether the agency's dataset is an adult one (else young people's).
-    pub adult_dataset: bool,
-    pub period: ReportingPeriod,
-}
-
-/// Per-row outcome of validation.
-#[derive(Debug, Clone, Default)]
-pub struct RowState {
-    pub error: bool,
-    pub warning: bool,
-    /// CONSENT = N (the row's other values have been discarded).
-    pub no_consent: bool,
-    pub values: Vec<Value>,
-}
+use super::records::{file_ranges, BatchRecords};
+use super::scan;
+use super::submission::SubmissionName;
+use super::{header_positions, row_list, IngestContext, Rejection, ValidatedFile};
+use crate::schema::{Role, Severity};
 
 /// The file row number (1 = header) of data row `r` (0-based).
 pub fn file_row(r: usize) -> usize {
     r + 2
 }
 
-/// Marks a row and tallies the message.
-pub fn flag(state: &mut RowState, tally: &mut Tally, severity: Severity, code: &str, field: &str, message: &str, r: usize) {
-    match severity {
-        Severity::Error => state.error = true,
-        Severity::Warning => state.warning = true,
-    }
-    tally.add(severity, code, field, message, file_row(r));
+/// A file that passed the whole-file rules, parsed.
+struct Parsed {
+    name: SubmissionName,
+    adult: bool,
+    frame: DataFrame,
 }
 
-/// Validates one data row `r` given the file's columns (`cols[i]` = schema field i).
-pub fn validate_row(ctx: &FileContext<'_>, cols: &[Vec<Option<&str>>], r: usize, tally: &mut Tally) -> RowState {
-    let schema = ctx.schema;
-    let mut state = RowState { values: vec![Value::Null; schema.fields.len()], ..RowState::default() };
-    let consent_i = schema.role(Role::Consent);
-    let consent = cols[consent_i][r];
-    // Fields that are always mandatory (AGNCY, CLIENTID, CONSENT) are checked on every row.
-    for (i, f) in schema.fields.iter().enumerate() {
-        if f.requirement == Requirement::Always && cols[i][r].is_none() {
-            flag(&mut state, tally, Severity::Error, "E_MISSING", &f.code, "mandatory field missing", r);
+/// Validates files given as (path, bytes); one result per input, in input order.
+pub fn validate_batch(ctx: &IngestContext<'_>, inputs: Vec<(PathBuf, Vec<u8>)>) -> Vec<Result<ValidatedFile, Rejection>> {
+    let parsed: Vec<Result<Parsed, Rejection>> = inputs.into_par_iter().map(|(path, bytes)| parse_file(ctx, &path, bytes)).collect();
+    let mut ok = Vec::new();
+    let mut results: Vec<Option<Result<ValidatedFile, Rejection>>> = Vec::with_capacity(parsed.len());
+    for (i, p) in parsed.into_iter().enumerate() {
+        match p {
+            Ok(p) => {
+                ok.push((i, p));
+                results.push(None);
+            }
+            Err(r) => results.push(Some(Err(r))),
         }
     }
-    match consent {
-        Some("N") => {
-            state.no_consent = true;
-            let stray = schema
-                .fields
-                .iter()
-                .enumerate()
-                .any(|(i, f)| f.requirement != Requirement::Always && cols[i][r].is_some());
-            if stray {
-                flag(&mut state, tally, Severity::Warning, "W_CONSENT_DISCARDED", "", "values on a CONSENT=N row were discarded", r);
-            }
-            for i in [schema.role(Role::Agency), schema.role(Role::ClientId), consent_i] {
-                if let Some(v) = cols[i][r] {
-                    state.values[i] = Value::Text(v.to_string());
-                }
-            }
-            return state;
-        }
-        Some("Y") => {}
-        Some(_) => {
-            flag(&mut state, tally, Severity::Error, "E_CODE", &schema.fields[consent_i].code, "code not in its list", r);
-            return state;
-        }
-        None => return state,
+    let (slots, files): (Vec<usize>, Vec<Parsed>) = ok.into_iter().unzip();
+    let validated = match validate_parsed(ctx, &files) {
+        Ok(v) => v.into_iter().map(Ok).collect(),
+        // A failure of the checks themselves: each file alone, so only its own file fails.
+        Err(_) if files.len() > 1 => files
+            .into_iter()
+            .map(|f| validate_parsed(ctx, std::slice::from_ref(&f)).map(|mut v| v.remove(0)).map_err(|e| Rejection::Parse(e.to_string())))
+            .collect(),
+        Err(e) => files.iter().map(|_| Err(Rejection::Parse(e.to_string()))).collect::<Vec<_>>(),
+    };
+    for (slot, v) in slots.into_iter().zip(validated) {
+        results[slot] = Some(v);
     }
-    for (i, f) in schema.fields.iter().enumerate() {
-        let raw = cols[i][r];
-        let Some(raw) = raw else {
-            let required_by = f.required_with.is_some_and(|w| cols[w][r].is_some());
-            match f.requirement {
-                Requirement::Mandatory => flag(&mut state, tally, Severity::Error, "E_MISSING", &f.code, "mandatory field missing", r),
-                _ if required_by => {
-                    let with = &schema.fields[f.required_with.unwrap_or(i)].code;
-                    flag(&mut state, tally, Severity::Error, "E_MISSING_WITH", &f.code, &format!("required when {with} is given"), r)
-                }
-                Requirement::Expected => flag(&mut state, tally, Severity::Warning, "W_EXPECTED", &f.code, "expected field missing", r),
-                _ => {}
-            }
-            continue;
+    results.into_iter().map(|r| r.expect("every input has a result")).collect()
+}
+
+/// The whole-file rules and the one parse of a file.
+fn parse_file(ctx: &IngestContext<'_>, path: &Path, bytes: Vec<u8>) -> Result<Parsed, Rejection> {
+    let name = SubmissionName::parse(path).map_err(Rejection::Name)?;
+    if (name.year, name.month) > ctx.latest_month {
+        let (y, m) = ctx.latest_month;
+        return Err(Rejection::FutureMonth { month: name.month_label(), latest: format!("{y:04}-{m:02}") });
+    }
+    let agency = ctx.agencies.get(&name.agency).ok_or_else(|| Rejection::UnknownAgency(name.agency.clone()))?;
+    let body = scan::strip_bom(&bytes);
+    let structure = scan::scan(body).map_err(|e| Rejection::Structure(e.to_string()))?;
+    header_positions(ctx.schema, &structure.header)?;
+    let body = structure.without_blank_lines(body);
+    let frame = super::read::parse(&body, &structure.header).map_err(|e| Rejection::Parse(e.to_string()))?;
+    if frame.height() != structure.data_rows {
+        return Err(Rejection::Parse(format!("parser found {} rows where the scan found {}", frame.height(), structure.data_rows)));
+    }
+    let codes: Vec<&str> = ctx.schema.fields.iter().map(|f| f.code.as_str()).collect();
+    let frame = frame.select(codes).map_err(|e| Rejection::Parse(e.to_string()))?;
+    let agency_code = &ctx.schema.fields[ctx.schema.role(Role::Agency)].code;
+    let agncy = frame.column(agency_code).and_then(|c| c.str().cloned()).map_err(|e| Rejection::Parse(e.to_string()))?;
+    let repeated = repeated_header_rows(&frame, &agncy, agency_code);
+    if !repeated.is_empty() {
+        return Err(Rejection::Structure(format!(
+            "row(s) {} repeat the header row (a duplicated header row, as when two exports are joined); remove them and check the rest of the file",
+            row_list(&repeated)
+        )));
+    }
+    let differs = |s: &str| -> bool {
+        let a = s.trim_matches(|c: char| c == ' ' || c == '\r' || c == '\t');
+        !a.is_empty() && a != name.agency
+    };
+    let mismatched: Vec<usize> = (0..frame.height())
+        .filter(|&r| agncy.get(r).is_some_and(differs))
+        .map(file_row)
+        .collect();
+    if !mismatched.is_empty() {
+        return Err(Rejection::AgencyMismatch { agency: name.agency.clone(), rows: row_list(&mismatched) });
+    }
+    Ok(Parsed { adult: agency.is_adult(), name, frame })
+}
+
+/// File rows (1 = header) that are the header row again: every value its column's field code.
+fn repeated_header_rows(frame: &DataFrame, agncy: &StringChunked, agency_code: &str) -> Vec<usize> {
+    let same = |c: &Column, r: usize| c.str().ok().and_then(|s| s.get(r)).is_some_and(|v| v.trim() == c.name().as_str());
+    (0..frame.height())
+        .filter(|&r| agncy.get(r).is_some_and(|v| v.trim() == agency_code))
+        .filter(|&r| frame.columns().iter().all(|c| same(c, r)))
+        .map(file_row)
+        .collect()
+}
+
+/// The row and episode checks over the stacked files, then records and messages per file.
+fn validate_parsed(ctx: &IngestContext<'_>, files: &[Parsed]) -> PolarsResult<Vec<ValidatedFile>> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let la_codes: Vec<String> = ctx.geography.all_las().map(|la| la.code.clone()).collect();
+    let mut plan = row_plan(ctx.schema, &la_codes);
+    let episode_stages = episode_plan(ctx.schema, &mut plan.messages)?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let frames: Vec<LazyFrame> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let end = (f.name.period().end - epoch).num_days() as i32;
+            f.frame.clone().lazy().with_columns([lit(i as u32).cast(DataType::UInt32).alias(FILE), lit(end).cast(DataType::Date).alias(PERIOD_END), lit(f.adult).alias(ADULT)])
+        })
+        .collect();
+    let mut lazy = concat(frames, UnionArgs { rechunk: true, ..UnionArgs::default() })?;
+    for stage in plan.stages.into_iter().chain(episode_stages) {
+        lazy = lazy.with_columns(stage);
+    }
+    let mut frame = lazy.collect()?;
+    frame.rechunk_mut_par();
+    let rows = record_rows(ctx.schema, ctx.key, &frame)?;
+    let mut messages: Vec<(MessageColumn, BooleanChunked)> = Vec::new();
+    for m in &plan.messages.columns {
+        messages.push((m.clone(), frame.column(m.column.as_str())?.bool()?.clone()));
+    }
+    for (role, what, flags) in [(Role::InterventionId, "intervention", &rows.repeated_intervention), (Role::TopId, "TOP", &rows.repeated_top)] {
+        let field = ctx.schema.fields[ctx.schema.role(role)].code.clone();
+        let column = MessageColumn {
+            column: format!("m:repeated_{what}"),
+            severity: Severity::Error,
+            code: "E_DUPLICATE_ID".into(),
+            field,
+            message: format!("{what} id repeated with different values"),
+            scope: Scope::Episode,
         };
-        match parse_value(&f.kind, raw, &schema.date_format) {
-            Ok(v) => state.values[i] = v,
-            Err((code, message)) => flag(&mut state, tally, Severity::Error, code, &f.code, message, r),
-        }
+        messages.push((column, BooleanChunked::from_slice("repeated".into(), flags)));
     }
-    apply_checks(ctx, &mut state, tally, r);
-    state
+    let ranges = file_ranges(frame.column(FILE)?.u32()?, files.len());
+    let any = |severity: Severity| {
+        messages.iter().filter(|(m, _)| m.severity == severity).fold(BooleanChunked::full("any".into(), false, frame.height()), |a, (_, b)| &a | b)
+    };
+    let (errors, warnings) = (any(Severity::Error), any(Severity::Warning));
+    let flagged = &errors | &warnings;
+    let client = frame.column(ctx.schema.fields[ctx.schema.role(Role::ClientId)].code.as_str())?.str()?.clone();
+    let episode = frame.column(ctx.schema.fields[ctx.schema.role(Role::EpisodeId)].code.as_str())?.str()?.clone();
+    let tallies = tally_files(&messages, &ranges, &client, &episode);
+    let records = BatchRecords::gather(ctx.schema, &frame, rows)?.split(files.len())?;
+    Ok(files
+        .iter()
+        .zip(ranges)
+        .zip(tallies.into_iter().zip(records))
+        .map(|((f, range), (tally, records))| {
+            let len = range.len();
+            let count = |ca: &BooleanChunked| ca.slice(range.start as i64, len).sum().unwrap_or(0) as u64;
+            ValidatedFile {
+                name: f.name.clone(),
+                rows_total: len as u64,
+                rows_loaded: len as u64 - count(&errors),
+                rows_clean: len as u64 - count(&flagged),
+                messages: tally.into_summaries(),
+                records,
+            }
+        })
+        .collect())
 }
 
-/// Parses one raw value by its field kind; the error is (code, message), without the value.
-pub fn parse_value(kind: &FieldKind, raw: &str, date_format: &str) -> Result<Value, (&'static str, &'static str)> {
-    match kind {
-        FieldKind::Text { max_len } => {
-            if raw.chars().count() > *max_len {
-                Err(("E_TOO_LONG", "value longer than the field allows"))
-            } else {
-                Ok(Value::Text(raw.to_string()))
-            }
+/// Each file's messages with their counts and first example rows. Row checks give examples in
+/// row order; episode checks in the order they visit episodes (by client id, episode id).
+fn tally_files(messages: &[(MessageColumn, BooleanChunked)], ranges: &[Range<usize>], client: &StringChunked, episode: &StringChunked) -> Vec<Tally> {
+    let mut tallies: Vec<Tally> = ranges.iter().map(|_| Tally::default()).collect();
+    for (m, flags) in messages {
+        if flags.sum().unwrap_or(0) == 0 {
+            continue;
         }
-        FieldKind::Code { codes } => {
-            if codes.contains(raw) {
-                Ok(Value::Text(raw.to_string()))
-            } else {
-                Err(("E_CODE", "code not in its list"))
+        for (range, tally) in ranges.iter().zip(tallies.iter_mut()) {
+            let mut rows: Vec<usize> = range.clone().filter(|&r| flags.get(r) == Some(true)).collect();
+            if rows.is_empty() {
+                continue;
             }
-        }
-        FieldKind::Date => NaiveDate::parse_from_str(raw, date_format)
-            .map(Value::Date)
-            .map_err(|_| ("E_DATE", "unparseable date")),
-        FieldKind::Integer { min, max } => match raw.parse::<i64>() {
-            Ok(n) if n >= *min && n <= *max => Ok(Value::Int(n)),
-            Ok(_) => Err(("E_RANGE", "number outside its allowed range")),
-            Err(_) => Err(("E_INTEGER", "not a whole number")),
-        },
-    }
-}
-
-fn apply_checks(ctx: &FileContext<'_>, state: &mut RowState, tally: &mut Tally, r: usize) {
-    let schema = ctx.schema;
-    for check in &schema.checks {
-        let (sev, msg) = (check.severity, check.message.as_str());
-        match &check.rule {
-            CheckRule::Order { earlier, later } => {
-                if let (Some(a), Some(b)) = (state.values[*earlier].as_date(), state.values[*later].as_date()) {
-                    if b < a {
-                        let code = if sev == Severity::Error { "E_ORDER" } else { "W_ORDER" };
-                        flag(state, tally, sev, code, &schema.fields[*later].code, msg, r);
-                    }
-                }
+            if m.scope == Scope::Episode {
+                rows.sort_by(|&a, &b| (client.get(a), episode.get(a), a).cmp(&(client.get(b), episode.get(b), b)));
             }
-            CheckRule::Together { fields } => {
-                let filled = fields.iter().filter(|&&i| !state.values[i].is_null()).count();
-                if filled != 0 && filled != fields.len() {
-                    let missing = fields.iter().find(|&&i| state.values[i].is_null()).copied().unwrap_or(fields[0]);
-                    let code = if sev == Severity::Error { "E_TOGETHER" } else { "W_TOGETHER" };
-                    flag(state, tally, sev, code, &schema.fields[missing].code, msg, r);
-                }
-            }
-            CheckRule::NotAfterSubmissionMonth => {
-                let late: Vec<usize> = (0..state.values.len())
-                    .filter(|&i| state.values[i].as_date().is_some_and(|d| d > ctx.period.end))
-                    .collect();
-                for i in late {
-                    let code = if sev == Severity::Error { "E_FUTURE_DATE" } else { "W_FUTURE_DATE" };
-                    flag(state, tally, sev, code, &schema.fields[i].code, msg, r);
-                }
-            }
-            CheckRule::LaInLookup { field } => {
-                if let Some(la) = state.values[*field].as_text() {
-                    if !ctx.geography.contains(la) {
-                        let code = if sev == Severity::Error { "E_LA_LOOKUP" } else { "W_LA_LOOKUP" };
-                        flag(state, tally, sev, code, &schema.fields[*field].code, msg, r);
-                    }
-                }
-            }
-            CheckRule::AgeForDataset { date } => {
-                let dob = state.values[schema.role(Role::Dob)].as_date();
-                if let (Some(dob), Some(on)) = (dob, state.values[*date].as_date()) {
-                    let adult = age_on(dob, on) >= schema.adult_age as i32;
-                    if adult != ctx.adult_dataset {
-                        let code = if sev == Severity::Error { "E_AGE_DATASET" } else { "W_AGE_DATASET" };
-                        flag(state, tally, sev, code, &schema.fields[*date].code, msg, r);
-                    }
-                }
-            }
-            // Checked across the rows of an episode, in `records`.
-            CheckRule::ClosedNeedsIntervention { .. } => {}
+            let examples: Vec<usize> = rows.iter().take(super::messages::EXAMPLE_ROWS).map(|&r| file_row(r - range.start)).collect();
+            tally.add_many(m.severity, &m.code, &m.field, &m.message, rows.len() as u64, &examples);
         }
     }
+    tallies
 }

@@ -39,7 +39,7 @@ pub use hash::FileHash;
 pub use manifest::{Manifest, ManifestDimension, ManifestGeography, ManifestTable, Period};
 pub use run_folder::RunFolder;
 pub use table::{is_rate_measure, validate_label, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow, TOTAL};
-pub use tidy_csv::{format_value, header as tidy_csv_header, tidy_csv_string, write_tidy_csv};
+pub use tidy_csv::{format_value, header as tidy_csv_header, safe_cell, tidy_csv_string, write_tidy_csv, FORMULA_STARTS};
 
 /// Errors writing a run folder.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,9 @@
 //! The tidy CSV writer of the output contract: one file per table, columns
 //! `table, period, geography_level, area_code, area_name, <dimensions...>,
-//! measure, value, marker`, RFC 4180 quoting.
+//! measure, value, marker`, RFC 4180 quoting. Text cells that a spreadsheet
+//! would run as a formula are neutralised (OWASP's rule, see [`safe_cell`]).
+
+use std::borrow::Cow;
 
 use std::io::Write;
 
@@ -20,6 +23,21 @@ pub fn format_value(measure: &str, value: f64) -> String {
     match trimmed {
         "-0" | "" => "0".to_string(),
         other => other.to_string(),
+    }
+}
+
+/// First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as written to a CSV: a text starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return, which a spreadsheet would run as a formula, gets a leading single quote (OWASP's
+/// CSV injection rule); numbers, negative ones included, stay numbers.
+pub fn safe_cell(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(FORMULA_STARTS);
+    if risky && cell.trim().parse::<f64>().is_err() {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
 }
 
@@ -53,7 +71,8 @@ pub fn write_tidy_csv<W: Write>(table: &OutputTable, out: W, file: &str) -> Resu
         ];
         record.extend(row.categories.iter().map(String::as_str));
         record.extend([row.measure.as_str(), value.as_str(), row.marker.symbol()]);
-        writer.write_record(&record).map_err(csv_error)?;
+        let safe: Vec<Cow<'_, str>> = record.into_iter().map(safe_cell).collect();
+        writer.write_record(safe.iter().map(|c| c.as_bytes())).map_err(csv_error)?;
     }
     writer.flush().map_err(|source| OutputError::Io { path: file.into(), source })?;
     Ok(())
@@ -107,6 +126,29 @@ mod tests {
         table.rows[0].area_name = "Bath, \"North\" East".to_string();
         let csv = tidy_csv_string(&table).unwrap();
         assert!(csv.contains("\"Bath, \"\"North\"\" East\""), "{csv}");
+    }
+
+    #[test]
+    fn formula_like_text_is_neutralised_and_numbers_stay_numbers() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\",\"y\") With You", "'=HYPERLINK(\"http://x\",\"y\") With You"),
+            ("+cmd|' /C calc'!A0 Recovery", "'+cmd|' /C calc'!A0 Recovery"),
+            ("@SUM(1) Service", "'@SUM(1) Service"),
+            ("-2+3", "'-2+3"),
+            ("\tTabbed", "'\tTabbed"),
+            ("\rReturn", "'\rReturn"),
+            ("-3", "-3"),
+            ("+4.5", "+4.5"),
+            ("Manchester", "Manchester"),
+            ("", ""),
+        ] {
+            assert_eq!(safe_cell(cell), want, "{cell:?}");
+        }
+        let mut table = small_table();
+        table.rows[0].area_name = "=HYPERLINK(\"http://x\",\"y\") With You".to_string();
+        let csv = tidy_csv_string(&table).unwrap();
+        assert!(csv.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\") With You\","), "{csv}");
+        assert!(!csv.lines().any(|l| l.split(',').any(|c| c.starts_with('='))), "{csv}");
     }
 
     #[test]

@@ -40,10 +40,21 @@ pub enum Section {
 /// How a field's values are checked.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
-    Text { max_len: usize },
+    /// Up to `max_len` characters, matching `pattern` (a whole-value regular expression) if set.
+    Text { max_len: usize, pattern: Option<Pattern> },
     Code { codes: BTreeSet<String> },
     Date,
     Integer { min: i64, max: i64 },
+    /// A postcode district (`M14`) or sector (`M14 5`); a full postcode is cut to its district
+    /// with a warning, so no more than the outward code is ever stored.
+    Postcode,
+}
+
+/// A whole-value regular expression and what it allows, in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    pub regex: String,
+    pub message: String,
 }
 
 /// Whether a field must be filled.
@@ -137,6 +148,8 @@ pub struct Schema {
     pub source: PathBuf,
     pub dataset: String,
     pub date_format: String,
+    /// No date before 1 January of this year is accepted (none when unset).
+    pub earliest_year: Option<i32>,
     pub adult_age: u32,
     pub placeholders: Vec<Placeholder>,
     pub fields: Vec<Field>,
@@ -209,6 +222,7 @@ impl Schema {
         {
             return Err(invalid("date_format".into(), format!("`{}` does not parse a date", raw.date_format)));
         }
+        date_shape(&raw.date_format, 4).map_err(|reason| invalid("date_format".into(), reason))?;
         let mut index = HashMap::new();
         for (i, f) in raw.field.iter().enumerate() {
             if f.code.trim().is_empty() {
@@ -249,6 +263,7 @@ impl Schema {
             source: file.to_path_buf(),
             dataset: raw.dataset,
             date_format: raw.date_format,
+            earliest_year: raw.earliest_year,
             adult_age: raw.adult_age,
             placeholders,
             fields,
@@ -267,10 +282,41 @@ impl Schema {
         self.roles.get(&role).copied()
     }
 
+    /// The whole-value regular expression of a date written in the schema's format, with the
+    /// year in `year_digits` digits.
+    pub fn date_shape(&self, year_digits: usize) -> String {
+        date_shape(&self.date_format, year_digits).expect("checked when the schema was read")
+    }
+
+    /// The date format for people: `DD/MM/YYYY`.
+    pub fn date_format_in_words(&self) -> String {
+        self.date_format.replace("%d", "DD").replace("%m", "MM").replace("%Y", "YYYY")
+    }
+
     /// Field codes in file order.
     pub fn header(&self) -> Vec<&str> {
         self.fields.iter().map(|f| f.code.as_str()).collect()
     }
+}
+
+/// A date format (`%d`, `%m`, `%Y` and literal characters) as a whole-value regular expression
+/// with two-digit day and month and a `year_digits`-digit year.
+fn date_shape(format: &str, year_digits: usize) -> Result<String, String> {
+    let mut out = String::from("^");
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push_str(&regex::escape(&c.to_string()));
+            continue;
+        }
+        match chars.next() {
+            Some('d') | Some('m') => out.push_str("[0-9]{2}"),
+            Some('Y') => out.push_str(&format!("[0-9]{{{year_digits}}}")),
+            other => return Err(format!("`%{}` is not supported (only %d, %m, %Y and literal characters)", other.map(String::from).unwrap_or_default())),
+        }
+    }
+    out.push('$');
+    Ok(out)
 }
 
 fn validate_field(i: usize, f: &RawField, index: &HashMap<String, usize>) -> Result<Field, (String, String)> {
@@ -288,8 +334,17 @@ fn validate_field(i: usize, f: &RawField, index: &HashMap<String, usize>) -> Res
             if max_len == 0 {
                 return Err((key("max_len"), "max_len must be at least 1".into()));
             }
-            FieldKind::Text { max_len }
+            let pattern = match &f.pattern {
+                None => None,
+                Some(p) => {
+                    regex::Regex::new(p).map_err(|e| (key("pattern"), format!("not a regular expression: {e}")))?;
+                    let message = f.pattern_message.clone().ok_or_else(|| (key("pattern_message"), "a pattern needs pattern_message (what it allows, in words)".to_string()))?;
+                    Some(Pattern { regex: format!("^(?:{p})$"), message })
+                }
+            };
+            FieldKind::Text { max_len, pattern }
         }
+        "postcode" => FieldKind::Postcode,
         "code" => {
             let codes = f.codes.clone().ok_or_else(|| (key("codes"), "a code field needs codes".to_string()))?;
             if codes.is_empty() {
@@ -305,7 +360,7 @@ fn validate_field(i: usize, f: &RawField, index: &HashMap<String, usize>) -> Res
             }
             FieldKind::Integer { min, max }
         }
-        other => return Err((key("type"), format!("unknown type `{other}` (text, code, date, integer)"))),
+        other => return Err((key("type"), format!("unknown type `{other}` (text, code, date, integer, postcode)"))),
     };
     let requirement = match f.requirement.as_str() {
         "always" => Requirement::Always,
@@ -333,6 +388,9 @@ fn validate_field(i: usize, f: &RawField, index: &HashMap<String, usize>) -> Res
         Some("la") => Some(Role::La),
         Some(other) => return Err((key("role"), format!("unknown role `{other}`"))),
     };
+    if f.pattern.is_some() && !matches!(kind, FieldKind::Text { .. }) {
+        return Err((key("pattern"), "only text fields take a pattern".into()));
+    }
     if let Some(column) = &f.column {
         if !allowed_columns(section).contains(&column.as_str()) {
             return Err((key("column"), format!("`{column}` is not a warehouse column for the {} section", f.section)));

@@ -9,6 +9,8 @@ use serde::Deserialize;
 pub struct RawSchema {
     pub dataset: String,
     pub date_format: String,
+    /// No date before 1 January of this year is accepted.
+    pub earliest_year: Option<i32>,
     pub adult_age: u32,
     #[serde(default)]
     pub placeholder: Vec<RawPlaceholder>,
@@ -43,6 +45,10 @@ pub struct RawField {
     pub required_with: Option<String>,
     pub role: Option<String>,
     pub column: Option<String>,
+    /// A regular expression the whole value must match (text fields).
+    pub pattern: Option<String>,
+    /// What the pattern allows, in words, for the row error.
+    pub pattern_message: Option<String>,
 }
 
 /// One cross-field check.

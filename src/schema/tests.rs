@@ -76,3 +76,26 @@ fn toml_syntax_error_names_file_and_line() {
     assert!(err.contains("test.toml"), "{err}");
     assert!(err.contains("line 2") || err.contains("2:"), "{err}");
 }
+
+#[test]
+fn a_pattern_needs_its_words_and_must_be_a_regular_expression() {
+    let id_pattern = "pattern = \"[A-Za-z0-9][A-Za-z0-9._/-]*\"\n";
+    let id_message = "pattern_message = \"identifiers are letters and digits, with - _ . / inside; no spaces or other characters\"\n";
+    assert!(DEFAULT_SCHEMA.contains(id_pattern) && DEFAULT_SCHEMA.contains(id_message), "the identifier pattern changed shape: update this test");
+    let err = parse(&DEFAULT_SCHEMA.replacen(id_message, "", 1)).unwrap_err().to_string();
+    assert!(err.contains("CLIENTID") && err.contains("pattern_message"), "{err}");
+    let err = parse(&DEFAULT_SCHEMA.replacen(id_pattern, "pattern = \"[A-Z\"\n", 1)).unwrap_err().to_string();
+    assert!(err.contains("CLIENTID") && err.contains("regular expression"), "{err}");
+    let on_code = DEFAULT_SCHEMA.replacen("codes = [\"1\", \"2\", \"9\"]\n", "codes = [\"1\", \"2\", \"9\"]\npattern = \"[0-9]\"\npattern_message = \"a digit\"\n", 1);
+    let err = parse(&on_code).unwrap_err().to_string();
+    assert!(err.contains("SEX") && err.contains("only text fields"), "{err}");
+}
+
+#[test]
+fn date_formats_are_day_month_and_full_year() {
+    let s = Schema::builtin();
+    assert_eq!(s.date_shape(4), "^[0-9]{2}/[0-9]{2}/[0-9]{4}$");
+    assert_eq!(s.date_format_in_words(), "DD/MM/YYYY");
+    let err = parse(&DEFAULT_SCHEMA.replacen("date_format = \"%d/%m/%Y\"", "date_format = \"%d %b %Y\"", 1)).unwrap_err().to_string();
+    assert!(err.contains("date_format") && err.contains("%b"), "{err}");
+}

@@ -7,16 +7,17 @@
 //! agency's latest applied submission: not applied, so newer data are never
 //! overwritten by older), `rejected` (a whole-file rule failed).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 use duckdb::types::Value as DbValue;
-use duckdb::{appender_params_from_iter, params, Connection};
+use duckdb::{params, Connection};
 
 use super::sql::{statement, LOAD};
+use super::stage::{arrow_type, Constant, TableLayout};
 use super::{Warehouse, WarehouseError};
-use crate::ingest::records::{Columns, FileRecords};
-use crate::ingest::validate::Value;
+use crate::ingest::timings::{Phase, Timings};
 use crate::ingest::{Agencies, MessageSummary, SubmissionName, ValidatedFile};
-use crate::schema::Schema;
 
 /// What happened to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,44 +61,64 @@ fn days(d: NaiveDate) -> DbValue {
     DbValue::Date32((d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32)
 }
 
-fn db(v: &Value) -> DbValue {
-    match v {
-        Value::Null => DbValue::Null,
-        Value::Text(t) => DbValue::Text(t.clone()),
-        Value::Date(d) => days(*d),
-        Value::Int(n) => DbValue::BigInt(*n),
-    }
-}
-
-/// For each staging column, where its value sits in a record's schema values (looked up once
-/// per file, not per row).
-fn value_positions<T>(order: &[String], schema_columns: &[(String, T)]) -> Vec<Option<usize>> {
-    order.iter().map(|c| schema_columns.iter().position(|(n, _)| n == c)).collect()
-}
-
-fn opt_int(v: Option<i32>) -> DbValue {
-    v.map(|n| DbValue::BigInt(n as i64)).unwrap_or(DbValue::Null)
-}
-
-/// Column order of the staging tables, read once per load run.
+/// The tables a load run appends to, laid out as the warehouse has them, and what the run
+/// knows of the ledger: each agency's latest applied submission and which agencies hold
+/// records (a first submission has nothing to replace). Read once per run and kept up to date
+/// by [`Warehouse::apply_submission`], the run's only writer.
 #[derive(Debug, Clone)]
-pub struct Staging {
-    episode: Vec<String>,
-    intervention: Vec<String>,
-    top: Vec<String>,
+pub struct LoadState {
+    client: TableLayout,
+    episode: TableLayout,
+    intervention: TableLayout,
+    top: TableLayout,
+    latest: HashMap<String, (i32, String)>,
+    with_records: HashSet<String>,
+    /// When a resubmission that removes many episodes is held.
+    pub shrink: ShrinkGuard,
 }
 
 impl Warehouse {
-    /// Creates the loading connection's temporary staging tables (once per load run).
-    pub fn prepare_staging(&self) -> Result<Staging, WarehouseError> {
-        self.conn().execute_batch(statement(LOAD, "create_stage")).map_err(self.sql_error("creating staging tables"))?;
-        let columns = |table: &str| -> Result<Vec<String>, WarehouseError> {
-            let sql = format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid");
-            let mut stmt = self.conn().prepare(&sql).map_err(self.sql_error("reading staging columns"))?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(self.sql_error("reading staging columns"))?;
-            rows.collect::<duckdb::Result<Vec<_>>>().map_err(self.sql_error("reading staging columns"))
+    /// Reads the table layouts and the ledger and creates the run's temporary table (once per
+    /// load run).
+    pub fn begin_load(&self) -> Result<LoadState, WarehouseError> {
+        self.conn().execute_batch(statement(LOAD, "create_stage")).map_err(self.sql_error("creating the loader's temporary table"))?;
+        let layout = |table: &str| -> Result<TableLayout, WarehouseError> {
+            let mut stmt = self.conn().prepare(statement(LOAD, "table_columns")).map_err(self.sql_error("reading table columns"))?;
+            let rows = stmt.query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql_error("reading table columns"))?;
+            let mut columns = Vec::new();
+            for row in rows {
+                let (name, ty) = row.map_err(self.sql_error("reading table columns"))?;
+                let ty = arrow_type(&ty).map_err(|reason| WarehouseError::Open { path: self.path().to_path_buf(), reason: format!("table {table}, column {name}: {reason}") })?;
+                columns.push((name, ty));
+            }
+            Ok(TableLayout { table: table.to_string(), columns })
         };
-        Ok(Staging { episode: columns("_stage_episode")?, intervention: columns("_stage_intervention")?, top: columns("_stage_top")? })
+        let mut latest = HashMap::new();
+        {
+            let mut stmt = self.conn().prepare(statement(LOAD, "latest_loaded")).map_err(self.sql_error("reading the ledger"))?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?, r.get::<_, String>(2)?))).map_err(self.sql_error("reading the ledger"))?;
+            for row in rows {
+                let (agency, month, sha) = row.map_err(self.sql_error("reading the ledger"))?;
+                latest.insert(agency, (month, sha));
+            }
+        }
+        let mut with_records = HashSet::new();
+        {
+            let mut stmt = self.conn().prepare(statement(LOAD, "agencies_with_records")).map_err(self.sql_error("reading the clients"))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(self.sql_error("reading the clients"))?;
+            for row in rows {
+                with_records.insert(row.map_err(self.sql_error("reading the clients"))?);
+            }
+        }
+        Ok(LoadState {
+            client: layout("client")?,
+            episode: layout("episode")?,
+            intervention: layout("intervention")?,
+            top: layout("top_record")?,
+            latest,
+            with_records,
+            shrink: ShrinkGuard::default(),
+        })
     }
 
     /// Runs a named statement of `queries/load-submission.sql` that takes no parameters.
@@ -161,12 +182,13 @@ impl Warehouse {
     /// Applies a validated submission (or records it as unchanged or superseded), atomically.
     pub fn apply_submission(
         &mut self,
-        schema: &Schema,
-        staging: &Staging,
+        state: &mut LoadState,
         file_name: &str,
         sha256: &str,
         file: &ValidatedFile,
+        timings: &Timings,
     ) -> Result<SubmissionResult, WarehouseError> {
+        let started = std::time::Instant::now();
         let path = self.path().to_path_buf();
         let ctx = |context: String| {
             let path = path.clone();
@@ -188,34 +210,65 @@ impl Warehouse {
             reject_reason: None,
             messages: file.messages.clone(),
         };
-        let tx = self.conn_mut().transaction().map_err(ctx("starting a transaction".into()))?;
-        let latest: Option<(i32, String)> = tx
-            .query_row(statement(LOAD, "latest_loaded"), [&name.agency], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?)))
-            .map(Some)
-            .or_else(|e| if matches!(e, duckdb::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
-            .map_err(ctx(format!("reading the ledger for {}", name.agency)))?;
         let this_month = days_since_epoch(name.month_start());
-        match &latest {
+        match state.latest.get(&name.agency) {
             Some((month, sha)) if *month == this_month && sha == sha256 => result.outcome = Outcome::Unchanged,
             Some((month, _)) if *month > this_month => result.outcome = Outcome::Superseded,
             _ => {}
         }
+        let mut staged = std::time::Duration::ZERO;
+        let tx = self.conn_mut().transaction().map_err(ctx("starting a transaction".into()))?;
         result.submission_id = insert_ledger_row(&tx, &result, Some(name)).map_err(ctx(format!("recording {file_name}")))?;
-        {
-            let mut insert = tx.prepare(statement(LOAD, "insert_message")).map_err(ctx("preparing message insert".into()))?;
-            for m in &file.messages {
-                let examples = m.example_rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",");
-                insert
-                    .execute(params![result.submission_id, m.severity.as_str(), m.code, m.field, m.message, m.row_count as i64, examples])
-                    .map_err(ctx(format!("recording messages of {file_name}")))?;
-            }
-        }
+        insert_messages(&tx, result.submission_id, &file.messages).map_err(ctx(format!("recording messages of {file_name}")))?;
         if result.outcome == Outcome::Loaded {
-            replace_records(&tx, schema, staging, name, &file.records, result.submission_id).map_err(ctx(format!("applying {file_name}")))?;
+            let stage_started = std::time::Instant::now();
+            let batches = state.batches(file, result.submission_id).map_err(|reason| WarehouseError::Open { path: path.clone(), reason: format!("staging {file_name}: {reason}") })?;
+            staged = stage_started.elapsed();
+            for (table, batch) in batches {
+                let mut app = tx.appender(table).map_err(ctx(format!("appending to {table}")))?;
+                app.append_record_batch(batch).map_err(ctx(format!("appending {file_name} to {table}")))?;
+                app.flush().map_err(ctx(format!("appending {file_name} to {table}")))?;
+            }
+            if state.with_records.contains(&name.agency) {
+                let held = replace_period(&tx, name, result.submission_id, &state.shrink).map_err(ctx(format!("replacing the records {file_name} restates")))?;
+                if let Some(reason) = held {
+                    drop(tx); // rolls the file back; it is recorded as rejected instead
+                    result.outcome = Outcome::Rejected;
+                    result.reject_reason = Some(reason);
+                    let tx = self.conn_mut().transaction().map_err(ctx("starting a transaction".into()))?;
+                    result.submission_id = insert_ledger_row(&tx, &result, Some(name)).map_err(ctx(format!("recording {file_name}")))?;
+                    insert_messages(&tx, result.submission_id, &file.messages).map_err(ctx(format!("recording messages of {file_name}")))?;
+                    tx.commit().map_err(ctx(format!("committing {file_name}")))?;
+                    timings.add(Phase::Apply, started.elapsed());
+                    return Ok(result);
+                }
+            }
         }
         crash_point();
         tx.commit().map_err(ctx(format!("committing {file_name}")))?;
+        if result.outcome == Outcome::Loaded {
+            state.latest.insert(name.agency.clone(), (this_month, sha256.to_string()));
+            if file.records.clients.height() > 0 {
+                state.with_records.insert(name.agency.clone());
+            }
+        }
+        timings.add(Phase::Stage, staged);
+        timings.add(Phase::Apply, started.elapsed().saturating_sub(staged));
         Ok(result)
+    }
+}
+
+impl LoadState {
+    /// The file's records as record batches of the warehouse tables.
+    fn batches(&self, file: &ValidatedFile, submission_id: i64) -> Result<Vec<(&'static str, duckdb::arrow::record_batch::RecordBatch)>, String> {
+        let constants = [("agency", Constant::Text(&file.name.agency)), ("submission_id", Constant::Int(submission_id))];
+        let r = &file.records;
+        Ok(vec![
+            ("client", self.client.batch(&r.clients, &constants)?),
+            ("episode", self.episode.batch(&r.episodes, &constants)?),
+            ("intervention", self.intervention.batch(&r.interventions, &constants)?),
+            ("top_record", self.top.batch(&r.tops, &constants)?),
+        ])
     }
 }
 
@@ -263,84 +316,84 @@ fn insert_ledger_row(conn: &Connection, r: &SubmissionResult, name: Option<&Subm
     Ok(id)
 }
 
-/// Stages the file's records, removes what they replace, and inserts them.
-fn replace_records(
-    conn: &Connection,
-    schema: &Schema,
-    staging: &Staging,
-    name: &SubmissionName,
-    records: &FileRecords,
-    submission_id: i64,
-) -> duckdb::Result<()> {
-    let columns = Columns::from_schema(schema);
+/// The file's messages, in one append.
+fn insert_messages(conn: &Connection, submission_id: i64, messages: &[MessageSummary]) -> duckdb::Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut app = conn.appender("submission_message")?;
+    for m in messages {
+        let examples = m.example_rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",");
+        app.append_row(params![submission_id, m.severity.as_str(), m.code, m.field, m.message, m.row_count as i64, examples])?;
+    }
+    app.flush()
+}
+
+/// Removes what the file (already appended under `submission_id`) replaces: the agency's
+/// episodes in contact with the reporting period, the episodes it carries again and every
+/// episode of a client whose consent it withdraws, with their interventions and TOPs, and the
+/// earlier rows of the clients it restates. Every statement is limited to the agency.
+///
+/// Unless the guard allows it, nothing is removed and the reason is returned when the file
+/// would make more of the agency's episodes in the period disappear than the guard's share.
+fn replace_period(conn: &Connection, name: &SubmissionName, submission_id: i64, guard: &ShrinkGuard) -> duckdb::Result<Option<String>> {
+    conn.execute(statement(LOAD, "doomed_episodes"), params![name.agency, days(name.period().start), submission_id])?;
+    let (held, removed): (i64, i64) = conn.query_row(statement(LOAD, "shrink"), [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if let Some(reason) = guard.holds(&name.agency, removed as u64, held as u64) {
+        conn.execute_batch(statement(LOAD, "clear_stage"))?;
+        return Ok(Some(reason));
+    }
+    for s in ["delete_doomed_interventions", "delete_doomed_tops", "delete_doomed_episodes", "delete_restated_clients"] {
+        conn.execute(statement(LOAD, s), params![name.agency, submission_id])?;
+    }
     conn.execute_batch(statement(LOAD, "clear_stage"))?;
-    let temp = |table: &str| conn.appender_to_catalog_and_db(table, "temp", "main");
-    {
-        let mut app = temp("_stage_client")?;
-        for (client, consent) in &records.clients {
-            app.append_row(params![name.agency, client, *consent])?;
+    Ok(None)
+}
+
+/// When a resubmission is held instead of applied: when it would remove more than `max_share`
+/// of the episodes the warehouse holds for the agency in its reporting period (neither
+/// carried again nor withdrawn), unless the agency is in `allowed` (`--allow-shrink`). A
+/// provider's broken export never erases a year of records without a word.
+#[derive(Debug, Clone)]
+pub struct ShrinkGuard {
+    pub max_share: f64,
+    pub allowed: HashSet<String>,
+}
+
+impl Default for ShrinkGuard {
+    fn default() -> Self {
+        ShrinkGuard { max_share: 0.5, allowed: HashSet::new() }
+    }
+}
+
+impl ShrinkGuard {
+    /// The reason to hold a file that would remove `removed` of `held` episodes, if it is held.
+    pub fn holds(&self, agency: &str, removed: u64, held: u64) -> Option<String> {
+        if removed == 0 || removed as f64 <= self.max_share * held as f64 || self.allowed.contains(agency) {
+            return None;
         }
+        Some(format!(
+            "held: it would remove {removed} of the {held} episodes the warehouse holds for {agency} in its reporting period \
+             (more than {:.0}%), not carried in the file and not withdrawn; if the provider really deleted them, \
+             load it again with --allow-shrink {agency}",
+            100.0 * self.max_share
+        ))
     }
-    {
-        let order = &staging.episode;
-        let at = value_positions(order, &columns.episode);
-        let mut app = temp("_stage_episode")?;
-        for e in &records.episodes {
-            let row = order.iter().zip(&at).map(|(c, at)| match c.as_str() {
-                "agency" => DbValue::Text(name.agency.clone()),
-                "client_id" => DbValue::Text(e.client_id.clone()),
-                "episode_id" => DbValue::Text(e.episode_id.clone()),
-                "person_key" => e.person_key.clone().map(DbValue::Text).unwrap_or(DbValue::Null),
-                "link_status" => DbValue::Text(e.link_status.as_str().to_string()),
-                "year_of_birth" => opt_int(e.year_of_birth),
-                "age_at_referral" => opt_int(e.age_at_referral),
-                "age_at_triage" => opt_int(e.age_at_triage),
-                _ => at.map(|p| db(&e.values[p])).unwrap_or(DbValue::Null),
-            });
-            app.append_row(appender_params_from_iter(row))?;
-        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_holds_large_shrinks_unless_allowed() {
+        let g = ShrinkGuard::default();
+        assert_eq!(g.holds("N0001", 0, 10), None);
+        assert_eq!(g.holds("N0001", 5, 10), None, "half is allowed");
+        let reason = g.holds("N0001", 6, 10).unwrap();
+        assert!(reason.contains("remove 6 of the 10") && reason.contains("--allow-shrink N0001"), "{reason}");
+        assert!(g.holds("N0001", 1, 1).is_some(), "all of them");
+        let allowed = ShrinkGuard { allowed: ["N0001".to_string()].into(), ..ShrinkGuard::default() };
+        assert_eq!(allowed.holds("N0001", 10, 10), None);
     }
-    {
-        let order = &staging.intervention;
-        let at = value_positions(order, &columns.intervention);
-        let mut app = temp("_stage_intervention")?;
-        for m in &records.interventions {
-            let row = order.iter().zip(&at).map(|(c, at)| match c.as_str() {
-                "agency" => DbValue::Text(name.agency.clone()),
-                "client_id" => DbValue::Text(m.client_id.clone()),
-                "episode_id" => DbValue::Text(m.episode_id.clone()),
-                "mod_id" => DbValue::Text(m.mod_id.clone()),
-                "age_at_modst" => opt_int(m.age_at_modst),
-                _ => at.map(|p| db(&m.values[p])).unwrap_or(DbValue::Null),
-            });
-            app.append_row(appender_params_from_iter(row))?;
-        }
-    }
-    {
-        let order = &staging.top;
-        let at = value_positions(order, &columns.top);
-        let mut app = temp("_stage_top")?;
-        for t in &records.tops {
-            let row = order.iter().zip(&at).map(|(c, at)| match c.as_str() {
-                "agency" => DbValue::Text(name.agency.clone()),
-                "client_id" => DbValue::Text(t.client_id.clone()),
-                "episode_id" => DbValue::Text(t.episode_id.clone()),
-                "top_id" => DbValue::Text(t.top_id.clone()),
-                _ => at.map(|p| db(&t.values[p])).unwrap_or(DbValue::Null),
-            });
-            app.append_row(appender_params_from_iter(row))?;
-        }
-    }
-    conn.execute(statement(LOAD, "doomed_episodes"), params![name.agency, days(name.period().start)])?;
-    let doomed: i64 = conn.query_row(statement(LOAD, "count_doomed"), [], |r| r.get(0))?;
-    if doomed > 0 {
-        for s in ["delete_doomed_interventions", "delete_doomed_tops", "delete_doomed_episodes"] {
-            conn.execute(statement(LOAD, s), params![name.agency])?;
-        }
-    }
-    conn.execute_batch(statement(LOAD, "delete_restated_clients"))?;
-    for s in ["insert_clients", "insert_episodes", "insert_interventions", "insert_tops"] {
-        conn.execute(statement(LOAD, s), params![submission_id])?;
-    }
-    Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod load;
 pub mod sql;
+pub mod stage;
 
 use std::path::{Path, PathBuf};
 

@@ -29,8 +29,8 @@ mod tests {
     #[test]
     fn every_statement_the_loader_uses_exists() {
         for name in [
-            "latest_loaded", "create_stage", "doomed_episodes", "count_doomed", "delete_doomed_interventions", "delete_doomed_tops", "delete_doomed_episodes", "delete_restated_clients",
-            "insert_clients", "insert_episodes", "insert_interventions", "insert_tops", "clear_stage",
+            "latest_loaded", "agencies_with_records", "shrink", "table_columns", "create_stage", "doomed_episodes", "delete_doomed_interventions",
+            "delete_doomed_tops", "delete_doomed_episodes", "delete_restated_clients", "clear_stage",
             "insert_submission", "insert_message", "next_submission_id", "delete_agency", "insert_agency",
             "key_fingerprint", "set_key_fingerprint", "begin_run", "end_run",
         ] {

@@ -58,17 +58,21 @@ impl Sandbox {
     }
     /// Rows of a query as strings, for comparing warehouse states.
     pub fn dump(&self, sql: &str) -> Vec<String> {
-        let conn = duckdb::Connection::open(self.warehouse()).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        let mut rows = stmt.query([]).unwrap();
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().unwrap() {
-            let n = r.as_ref().column_count();
-            let cells: Vec<String> = (0..n).map(|i| format!("{:?}", r.get::<_, duckdb::types::Value>(i).unwrap())).collect();
-            out.push(cells.join("|"));
-        }
-        out
+        dump_rows(&duckdb::Connection::open(self.warehouse()).unwrap(), sql)
     }
+}
+
+/// Rows of a query as `|`-joined cells.
+pub fn dump_rows(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        let n = r.as_ref().column_count();
+        let cells: Vec<String> = (0..n).map(|i| format!("{:?}", r.get::<_, duckdb::types::Value>(i).unwrap())).collect();
+        out.push(cells.join("|"));
+    }
+    out
 }
 
 /// The binary under test.

@@ -4,6 +4,8 @@
 mod common;
 mod examples;
 mod load;
+mod load_reference;
+mod load_safety;
 mod release;
 mod packs;
 mod extracts;
