@@ -212,6 +212,12 @@ impl Warehouse {
         }
         if result.outcome == Outcome::Loaded {
             replace_records(&tx, schema, staging, name, &file.records, result.submission_id).map_err(ctx(format!("applying {file_name}")))?;
+            // Consent withdrawal reaches every table, derived ones included, in this transaction.
+            let withdrawn: Vec<&str> = file.records.clients.iter().filter(|(_, consent)| !consent).map(|(c, _)| c.as_str()).collect();
+            if !withdrawn.is_empty() {
+                super::erase::withdraw_consent(&tx, &name.agency, &withdrawn)
+                    .map_err(|e| WarehouseError::Open { path: path.clone(), reason: format!("withdrawing consent ({file_name}): {e}") })?;
+            }
         }
         crash_point();
         tx.commit().map_err(ctx(format!("committing {file_name}")))?;

@@ -11,3 +11,4 @@ mod products;
 mod journeys;
 mod browser;
 mod protect;
+mod privacy;
