@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS access_log (
     os_user   VARCHAR NOT NULL,    -- the operating-system user who ran it (name and uid)
     command   VARCHAR NOT NULL,    -- load | build | release | ... | subject-access | erase | purge | log
     arguments VARCHAR NOT NULL,    -- its arguments; personal data (client ids, attributors) withheld, never key material
-    inputs    VARCHAR NOT NULL,    -- JSON list of {"path", "sha256"} of the input files read (key files excepted)
+    inputs    VARCHAR NOT NULL,    -- JSON list of {"file", "sha256"} of the input files read (key files excepted)
     outputs   VARCHAR NOT NULL,    -- JSON list of the files written
     outcome   VARCHAR NOT NULL,    -- ok | failed
     detail    VARCHAR NOT NULL     -- counts (rows removed, records reported); never values

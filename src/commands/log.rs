@@ -46,7 +46,7 @@ pub fn text(e: &AccessEntry) -> String {
     if !e.inputs.is_empty() {
         s.push_str(&format!("    inputs ({}):\n", e.inputs.len()));
         for i in &e.inputs {
-            s.push_str(&format!("      {}  sha256 {}\n", i.path, i.sha256));
+            s.push_str(&format!("      {}  sha256 {}\n", i.file, i.sha256));
         }
     }
     if !e.outputs.is_empty() {

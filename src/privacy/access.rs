@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::cli::Command;
 use crate::warehouse::access_log::{AccessEntry, InputFile};
@@ -94,14 +93,15 @@ fn append(warehouse: &Path, entry: &AccessEntry) -> Result<(), WarehouseError> {
     Warehouse::open(warehouse)?.append_access(entry)
 }
 
-/// The input files (folders: the files directly in them), each with its SHA-256; a file that
+/// The input files (folders: the `.csv` files directly in them, which is what `load` reads, so
+/// a key file kept beside the extracts is never hashed), each with its SHA-256; a file that
 /// cannot be read is listed with an empty hash (the command reports the problem).
 fn hash_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
-                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|f| f.is_file()).collect())
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "csv")).collect())
                 .unwrap_or_default();
             inside.sort();
             files.extend(inside);
@@ -109,12 +109,11 @@ fn hash_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
             files.push(p.clone());
         }
     }
+    files.sort();
+    files.dedup();
     files
         .par_iter()
-        .map(|f| InputFile {
-            path: f.display().to_string(),
-            sha256: std::fs::read(f).map(|b| hex::encode(Sha256::digest(&b))).unwrap_or_default(),
-        })
+        .map(|f| InputFile::of_file(f).unwrap_or_else(|_| InputFile { file: f.display().to_string(), sha256: String::new() }))
         .collect()
 }
 
@@ -194,9 +193,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("b.csv"), "abc").unwrap();
         std::fs::write(dir.path().join("a.csv"), "").unwrap();
+        std::fs::write(dir.path().join("demo.key"), "secret").unwrap();
         let hashed = hash_inputs(&[dir.path().to_path_buf()]);
-        assert_eq!(hashed.len(), 2);
-        assert!(hashed[0].path.ends_with("a.csv"));
+        assert_eq!(hashed.len(), 2, "the key file is not hashed");
+        assert!(hashed[0].file.ends_with("a.csv"));
         assert_eq!(hashed[0].sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         assert_eq!(hashed[1].sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }

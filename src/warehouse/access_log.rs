@@ -10,12 +10,8 @@ use super::{Warehouse, WarehouseError};
 /// The statements (`queries/access-log.sql`).
 pub const ACCESS_LOG: &str = include_str!("../../queries/access-log.sql");
 
-/// An input file and its SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct InputFile {
-    pub path: String,
-    pub sha256: String,
-}
+/// An input file and its SHA-256 (as manifests and audit records name them).
+pub use crate::output::FileHash as InputFile;
 
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,7 +42,15 @@ impl Warehouse {
     }
 
     /// The log, oldest first: all of it, or the `latest` entries.
+    /// (A warehouse made before the log existed, opened read-only, has none: empty.)
     pub fn access_log(&self, latest: Option<u64>) -> Result<Vec<AccessEntry>, WarehouseError> {
+        let exists: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'access_log'", [], |r| r.get(0))
+            .map_err(self.sql_error("looking for the access log"))?;
+        if exists == 0 {
+            return Ok(Vec::new());
+        }
         let latest = latest.map(|n| n as i64);
         let mut stmt = self.conn().prepare(statement(ACCESS_LOG, "read")).map_err(self.sql_error("reading the access log"))?;
         let rows = stmt

@@ -11,6 +11,9 @@ pub const TEST_KEY: &str = "integration test key, not secret";
 /// run on encrypted warehouses, as real use does.
 pub const TEST_WAREHOUSE_KEY: &str = "00112233445566778899aabbccddeeff0123456789abcdef0011223344556677";
 
+/// The global option for an unencrypted warehouse (tests that scan the file's bytes).
+pub const UNENCRYPTED: &str = "--unencrypted-warehouse";
+
 /// [`TEST_WAREHOUSE_KEY`] as a key, for tests that open a warehouse themselves.
 pub fn test_warehouse_key() -> ndtms_stats::warehouse::WarehouseKey {
     ndtms_stats::warehouse::WarehouseKey::from_text(TEST_WAREHOUSE_KEY, "tests").unwrap()
@@ -68,6 +71,11 @@ impl Sandbox {
     /// One value from the warehouse.
     pub fn query_i64(&self, sql: &str) -> i64 {
         open_warehouse(&self.warehouse()).conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+    /// One value from a warehouse loaded with `--unencrypted-warehouse` (for byte scans).
+    pub fn plain_query_i64(&self, sql: &str) -> i64 {
+        let wh = ndtms_stats::warehouse::Warehouse::open_read_only_with(&self.warehouse(), &ndtms_stats::warehouse::WarehouseKey::Unencrypted).unwrap();
+        wh.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
     /// Rows of a query as strings, for comparing warehouse states.
     pub fn dump(&self, sql: &str) -> Vec<String> {

@@ -68,7 +68,7 @@ fn an_encrypted_warehouse_holds_no_id_in_clear_and_opens_only_with_its_key() {
     let no_key = bin().args(["build", "--period", "2024-25", "--warehouse"]).arg(s.warehouse()).env_remove("NDTMS_STATS_WAREHOUSE_KEY").output().unwrap();
     assert!(!no_key.status.success());
     assert!(text(&no_key).contains("no warehouse key: pass --warehouse-key-file"), "{}", text(&no_key));
-    let plain = run(&s, &["build", "--period", "2024-25", "--unencrypted-warehouse"]);
+    let plain = run(&s, &["build", "--period", "2024-25", UNENCRYPTED]);
     assert!(text(&plain).contains("is encrypted and cannot be opened without its warehouse key"), "{}", text(&plain));
     let other_key = s.path().join("other.key");
     std::fs::write(&other_key, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100").unwrap();
@@ -80,7 +80,7 @@ fn an_encrypted_warehouse_holds_no_id_in_clear_and_opens_only_with_its_key() {
 #[test]
 fn an_unencrypted_warehouse_is_refused_a_key_and_holds_the_ids_in_clear() {
     let s = Sandbox::new();
-    loaded_and_built(&s, &["--unencrypted-warehouse"]);
+    loaded_and_built(&s, &[UNENCRYPTED]);
     assert!(holds(&file_bytes(&s), EPISODE), "the control: without encryption the ids are in the file");
     let keyed = run(&s, &["build", "--period", "2024-25"]);
     assert!(text(&keyed).contains("is not encrypted, but a warehouse key was given"), "{}", text(&keyed));
@@ -89,24 +89,21 @@ fn an_unencrypted_warehouse_is_refused_a_key_and_holds_the_ids_in_clear() {
 #[test]
 fn after_build_and_withdrawal_no_byte_of_the_person_remains() {
     let s = Sandbox::new();
-    loaded_and_built(&s, &["--unencrypted-warehouse"]);
+    loaded_and_built(&s, &[UNENCRYPTED]);
     let key = person_key();
     let before = file_bytes(&s);
     for needle in [CLIENT, EPISODE, key.as_str()] {
         assert!(holds(&before, needle), "{needle} should be in the file before the withdrawal (or the scan proves nothing)");
     }
-    assert!(run(&s, &["build", "--period", "2023-24", "--unencrypted-warehouse"]).status.success(), "a second period");
+    assert!(run(&s, &["build", "--period", "2023-24", UNENCRYPTED]).status.success(), "a second period");
     let mar = s.extract("N0001_2025-03.csv", &[format!("N0001,{CLIENT},N{}", ",".repeat(36)), row(&[("CLIENTID", "C2"), ("EPISODID", "OTHEREPI"), ("FINITIAL", "Q")])]);
-    let out = s.load_with(&[&mar], &[std::ffi::OsStr::new("--unencrypted-warehouse")]);
+    let out = s.load_with(&[&mar], &[std::ffi::OsStr::new(UNENCRYPTED)]);
     assert!(out.status.success(), "{}", text(&out));
     let after = file_bytes(&s);
     for needle in [CLIENT, EPISODE, key.as_str()] {
         assert!(!holds(&after, needle), "{needle} is still in the warehouse file after the withdrawal");
     }
-    let plain = |sql: &str| -> i64 {
-        let wh = ndtms_stats::warehouse::Warehouse::open_read_only_with(&s.warehouse(), &ndtms_stats::warehouse::WarehouseKey::Unencrypted).unwrap();
-        wh.conn().query_row(sql, [], |r| r.get(0)).unwrap()
-    };
+    let plain = |sql: &str| s.plain_query_i64(sql);
     assert_eq!(plain("SELECT count(*) FROM episode WHERE client_id = 'C2'"), 1, "the other client stays");
     assert_eq!(plain("SELECT count(*) FROM journey"), 1, "the other client's journey stays");
     assert_eq!(plain("SELECT clients FROM consent_withdrawal"), 1, "the withdrawal is counted, without the id");
@@ -154,18 +151,18 @@ fn subject_access_reports_everything_held_and_logs_no_personal_data() {
 #[test]
 fn erasure_by_attributor_leaves_no_byte_of_the_person() {
     let s = Sandbox::new();
-    loaded_and_built(&s, &["--unencrypted-warehouse"]);
+    loaded_and_built(&s, &[UNENCRYPTED]);
     let key_file = s.key_file();
-    let dry = run(&s, &["erase", "--attributor", ATTRIBUTOR, "--key-file", key_file.to_str().unwrap(), "--dry-run", "--unencrypted-warehouse"]);
+    let dry = run(&s, &["erase", "--attributor", ATTRIBUTOR, "--key-file", key_file.to_str().unwrap(), "--dry-run", UNENCRYPTED]);
     assert!(text(&dry).contains("would remove") && text(&dry).contains("episode 1"), "{}", text(&dry));
     assert!(holds(&file_bytes(&s), EPISODE), "a dry run removes nothing");
-    let out = run(&s, &["erase", "--attributor", ATTRIBUTOR, "--key-file", key_file.to_str().unwrap(), "--unencrypted-warehouse"]);
+    let out = run(&s, &["erase", "--attributor", ATTRIBUTOR, "--key-file", key_file.to_str().unwrap(), UNENCRYPTED]);
     assert!(out.status.success() && text(&out).contains("removed: rows removed"), "{}", text(&out));
     let bytes = file_bytes(&s);
     for needle in [CLIENT, EPISODE, person_key().as_str()] {
         assert!(!holds(&bytes, needle), "{needle} is still in the file after erasure");
     }
-    let log = text(&run(&s, &["log", "--unencrypted-warehouse"]));
+    let log = text(&run(&s, &["log", UNENCRYPTED]));
     assert!(log.contains("erase") && log.contains("rows removed: treatment_episode 1"), "{log}");
 }
 
