@@ -6,7 +6,11 @@
 //! cargo run --release --example bench_build            # ~310,000 adults in treatment
 //! cargo run --example bench_build -- --quick            # small, for CI
 //! cargo run --release --example bench_build -- --people 100000
+//! cargo run --release --example bench_build -- --unencrypted   # the warehouse without encryption
 //! ```
+//!
+//! The warehouse is encrypted (the synthetic data's demo warehouse key) unless
+//! `--unencrypted` is given, so the two runs compare encryption on and off.
 //!
 //! Target: the build (not synth or load) under 20 s at national scale.
 
@@ -29,6 +33,7 @@ const QUICK_FILES: usize = 40;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let unencrypted = args.iter().any(|a| a == "--unencrypted");
     let people: usize = match args.iter().position(|a| a == "--people") {
         Some(i) => args.get(i + 1).context("--people needs a number")?.parse().context("--people needs a number")?,
         None if quick => 3_000,
@@ -79,12 +84,19 @@ fn main() -> Result<()> {
         load_args.push(flag.into());
         load_args.push(path_str(&path)?.to_string());
     }
+    if unencrypted {
+        load_args.push("--unencrypted-warehouse".into());
+    } else {
+        load_args.push("--warehouse-key-file".into());
+        load_args.push(path_str(&synth_dir.join("demo-warehouse.key"))?.to_string());
+    }
     let load_args: Vec<&str> = load_args.iter().map(String::as_str).collect();
     run_cli(&load_args)?;
     println!(
-        "load: {} extract files in {:.1} s",
+        "load: {} extract files in {:.1} s (warehouse {})",
         if quick { inputs.len().to_string() } else { "all".into() },
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        if unencrypted { "unencrypted" } else { "encrypted" }
     );
     let before = peak_memory_kb();
 

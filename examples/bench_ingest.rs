@@ -5,7 +5,8 @@
 //! `cargo run --release --example bench_ingest` (national scale), or
 //! `-- --quick` for a small run (what the test suite does), or
 //! `-- --people N` for another scale, `-- --months 2` for the two monthly
-//! submissions per agency the demo loads.
+//! submissions per agency the demo loads. The warehouse is encrypted (the synthetic
+//! data's demo warehouse key) unless `-- --unencrypted` is given.
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use ndtms_stats::bench::{format_mib, peak_memory_mib, people, reset_peak_memory}
 use ndtms_stats::commands::load::{load, LoadArgs};
 use ndtms_stats::progress::Progress;
 use ndtms_stats::synth::{generate, SynthConfig};
+use ndtms_stats::warehouse::{key, WarehouseKey};
 
 fn main() -> anyhow::Result<()> {
     let people = people(2_000, 310_000);
@@ -36,6 +38,8 @@ fn main() -> anyhow::Result<()> {
         format_mib(synth_peak)
     );
 
+    let unencrypted = std::env::args().any(|a| a == "--unencrypted");
+    key::set_for_process(if unencrypted { WarehouseKey::Unencrypted } else { WarehouseKey::from_file(&synth.demo_warehouse_key)? });
     reset_peak_memory();
     let t = Instant::now();
     let summary = load(
@@ -56,7 +60,8 @@ fn main() -> anyhow::Result<()> {
     let load_secs = t.elapsed().as_secs_f64();
     let tot = &summary.totals;
     println!(
-        "load: {} files ({} loaded, {} rejected), {} rows in {load_secs:.2} s ({:.0} rows/s), load {}%, DQ {}%, peak {}",
+        "load ({}): {} files ({} loaded, {} rejected), {} rows in {load_secs:.2} s ({:.0} rows/s), load {}%, DQ {}%, peak {}",
+        if unencrypted { "unencrypted" } else { "encrypted" },
         tot.files,
         tot.loaded,
         tot.rejected,

@@ -4,7 +4,8 @@
 --
 -- Metrics:
 --   episodes, episodes_linked, episodes_placeholder, episodes_incomplete
---   clients_consent_withdrawn   clients with CONSENT = N (no episodes kept)
+--   clients_consent_withdrawn   clients with CONSENT = N in the agency's latest submission
+--                               withdrawing any (nothing else of them is kept)
 --   people                      distinct person keys (linked episodes)
 --   people_at_several_agencies  people linked across two or more agencies
 --   cross_agency_links          pairs of agencies sharing a person, summed over people
@@ -25,8 +26,11 @@ WITH episode_counts AS (
     FROM episode GROUP BY GROUPING SETS ((agency), ())
 ),
 withdrawn AS (
-    SELECT agency, count(*) AS clients_consent_withdrawn
-    FROM client WHERE NOT consent GROUP BY GROUPING SETS ((agency), ())
+    -- consent withdrawal removes the clients' ids too: their number is kept per
+    -- submission (consent_withdrawal); an agency's count is its latest
+    SELECT agency, sum(clients) AS clients_consent_withdrawn
+    FROM (SELECT agency, arg_max(clients, recorded_at) AS clients FROM consent_withdrawal GROUP BY agency)
+    GROUP BY GROUPING SETS ((agency), ())
 ),
 person_agencies AS (
     SELECT person_key, count(DISTINCT agency) AS n_agencies, list_distinct(list(agency)) AS agencies

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod journeys;
 pub mod measures;
 pub mod pack;
+pub mod privacy;
 pub mod progress;
 pub mod provider_report;
 pub mod release;

@@ -12,6 +12,7 @@ use crate::measures::{self, Period};
 use crate::progress::Progress;
 use crate::release::{release, ReleaseOptions};
 use crate::synth::{generate, SynthConfig};
+use crate::warehouse::key::{self, WarehouseKey, WarehouseKeyError};
 use crate::warehouse::Warehouse;
 
 /// The rules the demo release uses (embedded so the demo runs from any folder).
@@ -36,6 +37,20 @@ pub struct DemoArgs {
 pub struct DemoTimings {
     pub stages: Vec<(&'static str, f64)>,
     pub index: PathBuf,
+}
+
+/// Unless a warehouse key was given (`--warehouse-key-file`, `--unencrypted-warehouse` or
+/// the environment), the demo's warehouse is encrypted under the synthetic data's demo key
+/// (`extracts/demo-warehouse.key`, the same key synth writes there).
+fn use_demo_warehouse_key(seed: u64) -> Result<()> {
+    match key::current() {
+        Ok(_) => Ok(()),
+        Err(WarehouseKeyError::Missing) => {
+            key::set_for_process(WarehouseKey::demo(seed));
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Runs the demo and prints the HTML index path.
@@ -64,6 +79,7 @@ pub fn demo(args: &DemoArgs) -> Result<DemoTimings> {
             std::fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
         }
     }
+    use_demo_warehouse_key(args.seed)?;
     let mut stages = Vec::new();
     let clock = Instant::now();
     let bar = Progress::bar("synth", 0);

@@ -11,7 +11,7 @@ use crate::synth::{generate, SynthConfig};
 /// Options of `ndtms-stats synth`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SynthArgs {
-    /// Output folder (agencies.csv, <AGNCY>_<YYYY-MM>.csv extracts, faults.json, demo.key).
+    /// Output folder (agencies.csv, <AGNCY>_<YYYY-MM>.csv extracts, faults.json, demo.key, demo-warehouse.key).
     #[arg(long, default_value = "synthetic")]
     pub out: PathBuf,
     /// Random seed: the same seed and options give byte-identical output.
@@ -80,8 +80,9 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         summary.faults_json.display()
     );
     println!("  demo key:       {}", summary.demo_key.display());
+    println!("  warehouse key:  {}", summary.demo_warehouse_key.display());
     println!(
-        "WARNING: demo.key is a demo key for synthetic data only; never use it for real data."
+        "WARNING: demo.key and demo-warehouse.key are demo keys for synthetic data only; never use them for real data."
     );
     Ok(())
 }

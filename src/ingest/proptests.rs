@@ -131,7 +131,7 @@ fn a_rejected_file_leaves_the_warehouse_unchanged() {
     let env = Env::new();
     let ctx = env.ctx();
     let dir = tempfile::tempdir().unwrap();
-    let mut wh = Warehouse::open(&dir.path().join("fuzz.duckdb")).unwrap();
+    let mut wh = Warehouse::open_with(&dir.path().join("fuzz.duckdb"), &crate::warehouse::WarehouseKey::Unencrypted).unwrap();
     wh.record_agencies(&env.agencies).unwrap();
     let mut state = wh.begin_load().unwrap();
     let timings = Timings::new();

@@ -6,11 +6,12 @@
 //! disclosure-controlled and it must not be published.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 use serde::Serialize;
+
+use crate::privacy;
 
 const TEMPLATE: &str = include_str!("../../report-templates/linkage-quality.html.tera");
 const TEMPLATE_NAME: &str = "linkage-quality.html";
@@ -21,7 +22,7 @@ pub const METRICS: [(&str, &str); 10] = [
     ("episodes_linked", "Episodes with a linkable attributor"),
     ("episodes_placeholder", "Episodes with a placeholder attributor (not linked, not counted as people)"),
     ("episodes_incomplete", "Episodes with an incomplete attributor (not linked, not counted as people)"),
-    ("clients_consent_withdrawn", "Clients without NDTMS consent (no episodes kept)"),
+    ("clients_consent_withdrawn", "Clients who withdrew NDTMS consent (latest submission withdrawing any; nothing of them is kept)"),
     ("people", "People (distinct attributor pseudonyms)"),
     ("people_at_several_agencies", "People linked across two or more agencies"),
     ("cross_agency_links", "Cross-agency links (pairs of agencies sharing a person)"),
@@ -67,23 +68,26 @@ pub fn read(conn: &Connection) -> Result<Vec<LinkageRow>, LinkageReportError> {
 /// (created if needed) and returns their paths.
 pub fn write(conn: &Connection, dir: &Path) -> Result<(PathBuf, PathBuf), LinkageReportError> {
     let rows = read(conn)?;
-    fs::create_dir_all(dir).map_err(|source| LinkageReportError::Write { path: dir.to_path_buf(), source })?;
+    // internal, unprotected counts: owner-only, like the warehouse
+    privacy::create_private_dir(dir).map_err(|source| LinkageReportError::Write { path: dir.to_path_buf(), source })?;
     let csv_path = dir.join("linkage-quality.csv");
     write_csv(&rows, &csv_path)?;
     let html_path = dir.join("linkage-quality.html");
     let html = render_html(&rows)?;
-    fs::write(&html_path, html).map_err(|source| LinkageReportError::Write { path: html_path.clone(), source })?;
+    privacy::write_private_file(&html_path, html.as_bytes())
+        .map_err(|source| LinkageReportError::Write { path: html_path.clone(), source })?;
     Ok((csv_path, html_path))
 }
 
 /// Writes the rows as CSV with the header `agency,metric,value` (agency empty for the warehouse).
 pub fn write_csv(rows: &[LinkageRow], path: &Path) -> Result<(), LinkageReportError> {
     let csv_err = |source| LinkageReportError::Csv { path: path.to_path_buf(), source };
-    let mut writer = csv::Writer::from_path(path).map_err(csv_err)?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer.serialize(row).map_err(csv_err)?;
     }
-    writer.flush().map_err(|source| LinkageReportError::Write { path: path.to_path_buf(), source })
+    let bytes = writer.into_inner().map_err(|e| LinkageReportError::Write { path: path.to_path_buf(), source: e.into_error() })?;
+    privacy::write_private_file(path, &bytes).map_err(|source| LinkageReportError::Write { path: path.to_path_buf(), source })
 }
 
 #[derive(Serialize)]
@@ -147,7 +151,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.csv");
         write_csv(&[row("", "people", 3), row("N0852", "people", 2)], &path).unwrap();
-        let text = fs::read_to_string(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text, "agency,metric,value\n,people,3\nN0852,people,2\n");
     }
 }

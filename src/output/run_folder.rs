@@ -38,7 +38,11 @@ impl RunFolder {
             .map_err(|source| OutputError::Io { path: out_dir.to_path_buf(), source })?;
         for sub in ["csv", "html", "restricted"] {
             let path = staging.path().join(sub);
-            fs::create_dir(&path).map_err(|source| OutputError::Io { path, source })?;
+            fs::create_dir(&path).map_err(|source| OutputError::Io { path: path.clone(), source })?;
+            if sub == "restricted" {
+                // audit records name suppressed cells: owner-only (issue 12)
+                crate::privacy::restrict_dir(&path).map_err(|source| OutputError::Io { path, source })?;
+            }
         }
         Ok(RunFolder {
             staging: Some(staging),

@@ -4,8 +4,8 @@
 //! (see [`cohorts`]), with optional injected faults listed in `faults.json`.
 //!
 //! Output folder (ready for `ndtms-stats load <folder>`): `agencies.csv`,
-//! `<AGNCY>_<YYYY-MM>.csv` (one per agency and submission month), `faults.json` and `demo.key` (a key for
-//! synthetic data only). Existing files named like extracts are removed
+//! `<AGNCY>_<YYYY-MM>.csv` (one per agency and submission month), `faults.json`, `demo.key` (an attributor key for
+//! synthetic data only) and `demo-warehouse.key` (a warehouse key, likewise). Existing files named like extracts are removed
 //! first so that a folder never mixes runs. The same seed and settings give byte-identical
 //! output: every person and every episode has its own random stream.
 
@@ -70,6 +70,8 @@ pub struct SynthSummary {
     pub agencies_csv: PathBuf,
     pub faults_json: PathBuf,
     pub demo_key: PathBuf,
+    /// The demo warehouse key (`demo-warehouse.key`), for `--warehouse-key-file`.
+    pub demo_warehouse_key: PathBuf,
     /// Rows carrying an injected fault (files rejected whole excluded).
     pub faulty_rows: u64,
     pub rejected_files: Vec<String>,
@@ -235,6 +237,7 @@ pub fn generate(
         agencies_csv: w.agencies_csv,
         faults_json: w.faults_json,
         demo_key: w.demo_key,
+        demo_warehouse_key: w.demo_warehouse_key,
         faulty_rows: w.faulty_rows,
         rejected_files: w.rejected_files,
     })

@@ -13,6 +13,7 @@ use super::agencies::{Dataset, Directory};
 use super::faults::{FaultKind, ALL};
 use super::model::Episode;
 use super::period::SubmissionMonth;
+use crate::warehouse::WarehouseKey;
 use super::rng::Rng;
 use super::write::{self, FileDamage, FileStats, RenderSettings};
 use super::{SynthConfig, SynthError, UniverseCounts};
@@ -24,6 +25,8 @@ pub struct Written {
     pub agencies_csv: PathBuf,
     pub faults_json: PathBuf,
     pub demo_key: PathBuf,
+    /// The demo warehouse key (`demo-warehouse.key`): never for real data.
+    pub demo_warehouse_key: PathBuf,
     pub faulty_rows: u64,
     pub rejected_files: Vec<String>,
 }
@@ -123,6 +126,9 @@ fn write_agencies(path: &Path, dir: &Directory) -> Result<(), SynthError> {
         source,
     })
 }
+
+/// The file name of the demo warehouse key synth writes beside `demo.key`.
+pub const DEMO_WAREHOUSE_KEY_FILE: &str = "demo-warehouse.key";
 
 /// The demo key for `seed`: SHA-256 of a fixed label and the seed, as hex.
 pub fn demo_key(seed: u64) -> String {
@@ -308,12 +314,16 @@ pub fn write_all(
         &demo_key_path,
         format!("{}\n", demo_key(cfg.seed)).as_bytes(),
     )?;
+    let demo_warehouse_key = cfg.out_dir.join(DEMO_WAREHOUSE_KEY_FILE);
+    let warehouse_key = WarehouseKey::demo(cfg.seed).hex().unwrap_or_default();
+    write_file(&demo_warehouse_key, format!("{warehouse_key}\n").as_bytes())?;
     Ok(Written {
         files: stats.iter().map(|s| folder.join(&s.name)).collect(),
         rows,
         agencies_csv,
         faults_json,
         demo_key: demo_key_path,
+        demo_warehouse_key,
         faulty_rows,
         rejected_files: report
             .rejected_files

@@ -243,6 +243,13 @@ impl Warehouse {
                     return Ok(result);
                 }
             }
+            // Consent withdrawal reaches every table, derived ones included, in this transaction.
+            let withdrawn = withdrawn_clients(&file.records).map_err(|reason| WarehouseError::Open { path: path.clone(), reason: format!("reading the withdrawals of {file_name}: {reason}") })?;
+            if !withdrawn.is_empty() {
+                let ids: Vec<&str> = withdrawn.iter().map(String::as_str).collect();
+                super::erase::withdraw_consent(&tx, &name.agency, &ids)
+                    .map_err(|e| WarehouseError::Open { path: path.clone(), reason: format!("withdrawing consent ({file_name}): {e}") })?;
+            }
         }
         crash_point();
         tx.commit().map_err(ctx(format!("committing {file_name}")))?;
@@ -270,6 +277,17 @@ impl LoadState {
             ("top_record", self.top.batch(&r.tops, &constants)?),
         ])
     }
+}
+
+/// The clients whose consent the file withdraws (`consent` false).
+fn withdrawn_clients(records: &crate::ingest::records::FileRecords) -> Result<Vec<String>, String> {
+    let clients = &records.clients;
+    if clients.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let ids = clients.column("client_id").and_then(|c| c.str()).map_err(|e| e.to_string())?;
+    let consent = clients.column("consent").and_then(|c| c.bool()).map_err(|e| e.to_string())?;
+    Ok(ids.iter().zip(consent.iter()).filter(|(_, c)| *c == Some(false)).filter_map(|(id, _)| id.map(str::to_string)).collect())
 }
 
 /// Crash-test hook: with `NDTMS_STATS_CRASH_IN_FILE=k`, the process dies (abort, as a kill

@@ -7,6 +7,23 @@ pub use ndtms_stats::ingest::fixtures::{file, row, AGENCIES};
 
 /// A key for tests (never use a fixed key for real data).
 pub const TEST_KEY: &str = "integration test key, not secret";
+/// The warehouse key every test run of the binary gets (NDTMS_STATS_WAREHOUSE_KEY): tests
+/// run on encrypted warehouses, as real use does.
+pub const TEST_WAREHOUSE_KEY: &str = "00112233445566778899aabbccddeeff0123456789abcdef0011223344556677";
+
+/// The global option for an unencrypted warehouse (tests that scan the file's bytes).
+pub const UNENCRYPTED: &str = "--unencrypted-warehouse";
+
+/// [`TEST_WAREHOUSE_KEY`] as a key, for tests that open a warehouse themselves.
+pub fn test_warehouse_key() -> ndtms_stats::warehouse::WarehouseKey {
+    ndtms_stats::warehouse::WarehouseKey::from_text(TEST_WAREHOUSE_KEY, "tests").unwrap()
+}
+
+/// Opens a warehouse the binary wrote (read-only, under the tests' warehouse key).
+pub fn open_warehouse(path: &Path) -> ndtms_stats::warehouse::Warehouse {
+    ndtms_stats::warehouse::Warehouse::open_read_only_with(path, &test_warehouse_key())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// A temporary folder with an extracts folder, an agencies file and a key file.
 pub struct Sandbox {
@@ -53,12 +70,16 @@ impl Sandbox {
     }
     /// One value from the warehouse.
     pub fn query_i64(&self, sql: &str) -> i64 {
-        let conn = duckdb::Connection::open(self.warehouse()).unwrap();
-        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+        open_warehouse(&self.warehouse()).conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+    /// One value from a warehouse loaded with `--unencrypted-warehouse` (for byte scans).
+    pub fn plain_query_i64(&self, sql: &str) -> i64 {
+        let wh = ndtms_stats::warehouse::Warehouse::open_read_only_with(&self.warehouse(), &ndtms_stats::warehouse::WarehouseKey::Unencrypted).unwrap();
+        wh.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
     /// Rows of a query as strings, for comparing warehouse states.
     pub fn dump(&self, sql: &str) -> Vec<String> {
-        dump_rows(&duckdb::Connection::open(self.warehouse()).unwrap(), sql)
+        dump_rows(open_warehouse(&self.warehouse()).conn(), sql)
     }
 }
 
@@ -75,9 +96,11 @@ pub fn dump_rows(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
     out
 }
 
-/// The binary under test.
+/// The binary under test, with the tests' warehouse key in its environment.
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ndtms-stats"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ndtms-stats"));
+    command.env(ndtms_stats::warehouse::key::WAREHOUSE_KEY_ENV, TEST_WAREHOUSE_KEY);
+    command
 }
 
 /// stdout + stderr as text.

@@ -41,10 +41,12 @@ fn consent_n_values_never_reach_the_warehouse_file() {
     let s = Sandbox::new();
     let stray = row(&[("CONSENT", "N"), ("CLIENTID", "C5"), ("EPISODID", "STRAYEPI"), ("PC", "QQ97"), ("LA", "E09000033")]);
     let f = s.extract("N0001_2025-03.csv", &[row(&[]), stray]);
-    let out = s.load(&[&f]);
+    // unencrypted, so the byte scan below can see what is stored
+    let out = s.load_with(&[&f], &[std::ffi::OsStr::new(UNENCRYPTED)]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(s.query_i64("SELECT count(*) FROM client WHERE client_id = 'C5' AND NOT consent"), 1);
-    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C5'"), 0);
+    assert_eq!(s.plain_query_i64("SELECT count(*) FROM client WHERE client_id = 'C5'"), 0, "withdrawn: not even the id is kept");
+    assert_eq!(s.plain_query_i64("SELECT clients FROM consent_withdrawal"), 1, "only counted");
+    assert_eq!(s.plain_query_i64("SELECT count(*) FROM episode WHERE client_id = 'C5'"), 0);
     let mut bytes = std::fs::read(s.warehouse()).unwrap();
     if let Ok(wal) = std::fs::read(s.warehouse().with_extension("duckdb.wal")) {
         bytes.extend(wal);
@@ -67,7 +69,8 @@ fn consent_withdrawal_removes_earlier_submissions_data() {
     assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C1'"), 0);
     assert_eq!(s.query_i64("SELECT count(*) FROM intervention WHERE client_id = 'C1'"), 0);
     assert_eq!(s.query_i64("SELECT count(*) FROM top_record WHERE client_id = 'C1'"), 0);
-    assert_eq!(s.query_i64("SELECT count(*) FROM client WHERE client_id = 'C1' AND NOT consent"), 1);
+    assert_eq!(s.query_i64("SELECT count(*) FROM client WHERE client_id = 'C1'"), 0, "withdrawn: not even the id is kept");
+    assert_eq!(s.query_i64("SELECT clients FROM consent_withdrawal"), 1, "only counted");
     assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C2'"), 1);
 }
 
@@ -247,7 +250,8 @@ fn a_killed_load_leaves_whole_submissions_only() {
 fn withdrawn_records_leave_no_bytes_in_the_warehouse_file() {
     let s = Sandbox::new();
     let feb = s.extract("N0001_2025-02.csv", &[row(&[("PC", "QQ97"), ("EPISODID", "WDEPI")]), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
-    assert!(s.load(&[&feb]).status.success());
+    // unencrypted, so the byte scan can see what is stored
+    assert!(s.load_with(&[&feb], &[std::ffi::OsStr::new(UNENCRYPTED)]).status.success());
     let bytes = |s: &Sandbox| {
         let mut b = std::fs::read(s.warehouse()).unwrap();
         b.extend(std::fs::read(format!("{}.wal", s.warehouse().display())).unwrap_or_default());
@@ -256,12 +260,12 @@ fn withdrawn_records_leave_no_bytes_in_the_warehouse_file() {
     let found = |b: &[u8], needle: &str| b.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(found(&bytes(&s), "WDEPI"), "the episode id is stored while consent holds");
     let mar = s.extract("N0001_2025-03.csv", &[format!("N0001,C1,N{}", ",".repeat(36)), row(&[("CLIENTID", "C2"), ("EPISODID", "E2")])]);
-    let out = s.load(&[&mar]);
+    let out = s.load_with(&[&mar], &[std::ffi::OsStr::new(UNENCRYPTED)]);
     assert!(out.status.success(), "{}", text(&out));
     let after = bytes(&s);
     assert!(!found(&after, "WDEPI") && !found(&after, "QQ97"), "withdrawn values remain in the file");
-    assert_eq!(s.query_i64("SELECT count(*) FROM episode WHERE client_id = 'C2'"), 1);
-    assert_eq!(s.query_i64("SELECT count(*) FROM submission"), 2, "the ledger survives the rewrite");
+    assert_eq!(s.plain_query_i64("SELECT count(*) FROM episode WHERE client_id = 'C2'"), 1);
+    assert_eq!(s.plain_query_i64("SELECT count(*) FROM submission"), 2, "the ledger survives the rewrite");
 }
 
 #[test]

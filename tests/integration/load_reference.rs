@@ -32,10 +32,11 @@ const TABLES: [(&str, &str); 8] = [
 
 /// Each table's rows as text, sorted.
 fn tables(warehouse: &Path) -> Vec<(&'static str, Vec<String>)> {
-    let conn = duckdb::Connection::open(warehouse).unwrap();
+    let wh = open_warehouse(warehouse);
+    let conn = wh.conn();
     TABLES
         .iter()
-        .map(|(name, sql)| (*name, dump_rows(&conn, &format!("SELECT * FROM ({sql}) ORDER BY ALL"))))
+        .map(|(name, sql)| (*name, dump_rows(conn, &format!("SELECT * FROM ({sql}) ORDER BY ALL"))))
         .collect()
 }
 

@@ -13,3 +13,4 @@ mod products;
 mod journeys;
 mod browser;
 mod protect;
+mod privacy;

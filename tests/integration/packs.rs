@@ -13,7 +13,6 @@ use ndtms_stats::pack::cells::{read_ytd, YtdCounts, MEASURES};
 use ndtms_stats::pack::protect::{ytd_key, SERIES};
 use ndtms_stats::release::data::{areas, substance_hierarchy, TOTAL};
 use ndtms_stats::sdc::{protect, CellKind, Ledger, LedgerEntry, ProblemBuilder, RuleSet};
-use ndtms_stats::warehouse::Warehouse;
 
 use crate::common::{assert_sheet_matches_csv, bin, text};
 
@@ -59,7 +58,7 @@ pub fn world() -> &'static World {
         pack("2025-03", "series");
         // The same March, protected as if February had never been published.
         pack("2025-03", "no-ledger");
-        let wh = Warehouse::open(&root.join("ndtms.duckdb")).unwrap();
+        let wh = crate::common::open_warehouse(&root.join("ndtms.duckdb"));
         let (feb, mar) = (read_ytd(&wh, "2025-02").unwrap(), read_ytd(&wh, "2025-03").unwrap());
         drop(wh);
         World { _dir: dir, root, feb, mar }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{assert_no_personal_data, bin, personal_identifiers, text};
+use crate::common::{assert_no_personal_data, bin, open_warehouse, personal_identifiers, text};
 use crate::packs::{serial, world};
 
 /// What a reader sees of one cell: its value, or its marker.
@@ -90,7 +90,7 @@ fn a_cell_shown_by_release_pack_provider_report_and_extract_has_one_status() {
     assert!(suppressed_shared > 0, "no suppressed cell is shared: the test would not see a disagreement");
     // and none of the four products, nor the ledger between them, carries a person's identifiers
     let mut secrets = personal_identifiers(&w.root.join("syn"));
-    let wh = ndtms_stats::warehouse::Warehouse::open(&w.root.join("ndtms.duckdb")).unwrap();
+    let wh = open_warehouse(&w.root.join("ndtms.duckdb"));
     let mut stmt = wh.conn().prepare("SELECT DISTINCT person_key FROM episode WHERE person_key IS NOT NULL LIMIT 50").unwrap();
     let keys: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert!(keys.len() >= 20, "too few pseudonyms");

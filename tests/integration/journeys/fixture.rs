@@ -101,7 +101,7 @@ pub fn ep(
 impl Fixture {
     pub fn new() -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
-        let wh = Warehouse::open(&dir.path().join("test.duckdb")).expect("open warehouse");
+        let wh = Warehouse::open_with(&dir.path().join("test.duckdb"), &crate::common::test_warehouse_key()).expect("open warehouse");
         Fixture { _dir: dir, wh }
     }
 
