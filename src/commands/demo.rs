@@ -30,6 +30,9 @@ pub struct DemoArgs {
     /// Random seed of the synthetic data.
     #[arg(long, default_value_t = 2025)]
     pub seed: u64,
+    /// Rule file for the release (default: the official rules, written to <out>/official.toml).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
 }
 
 /// Time taken by each stage of a demo run.
@@ -66,6 +69,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 /// The demo as a library call (also used by the end-to-end benchmark).
 pub fn demo(args: &DemoArgs) -> Result<DemoTimings> {
     let out = &args.out;
+    if let Some(rules) = &args.rules {
+        crate::sdc::RuleSet::load(rules).context("the demo's --rules file")?;
+    }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let extracts = out.join("extracts");
     let warehouse = out.join("ndtms.duckdb");
@@ -123,8 +129,14 @@ pub fn demo(args: &DemoArgs) -> Result<DemoTimings> {
     stages.push(("build", clock.elapsed().as_secs_f64()));
 
     let clock = Instant::now();
-    let rules = out.join("official.toml");
-    std::fs::write(&rules, OFFICIAL_RULES).with_context(|| format!("cannot write {}", rules.display()))?;
+    let rules = match &args.rules {
+        Some(rules) => rules.clone(),
+        None => {
+            let rules = out.join("official.toml");
+            std::fs::write(&rules, OFFICIAL_RULES).with_context(|| format!("cannot write {}", rules.display()))?;
+            rules
+        }
+    };
     let summary = release(
         &ReleaseOptions {
             warehouse,

@@ -95,9 +95,11 @@ fn append(warehouse: &Path, entry: &AccessEntry) -> Result<(), WarehouseError> {
 
 /// The input files (folders: the `.csv` files directly in them, which is what `load` reads, so
 /// a key file kept beside the extracts is never hashed), each with its SHA-256; a file that
-/// cannot be read is listed with an empty hash (the command reports the problem).
+/// cannot be read, or is not a regular file (a FIFO would block the run), is listed with an
+/// empty hash and never opened (the command reports the problem).
 fn hash_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
     let mut files = Vec::new();
+    let mut unread = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
@@ -105,16 +107,20 @@ fn hash_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
                 .unwrap_or_default();
             inside.sort();
             files.extend(inside);
-        } else {
+        } else if p.is_file() {
             files.push(p.clone());
+        } else {
+            unread.push(InputFile { file: p.display().to_string(), sha256: String::new() });
         }
     }
     files.sort();
     files.dedup();
-    files
+    let mut hashed: Vec<InputFile> = files
         .par_iter()
         .map(|f| InputFile::of_file(f).unwrap_or_else(|_| InputFile { file: f.display().to_string(), sha256: String::new() }))
-        .collect()
+        .collect();
+    hashed.extend(unread);
+    hashed
 }
 
 /// Files under `outputs` (files or folders) written since `started`. An output folder's

@@ -14,7 +14,14 @@ use crate::sdc::secondary::Attack;
 
 /// Protects every cell of `problem` under `rules`, treating cells of the problem's series found
 /// in `ledger` as already published. Fails when a guarantee cannot be met.
+///
+/// The problem is first checked against the data: a declared relation the true values
+/// contradict stops the run, and every relation over time that holds (the months of a flow
+/// measure against the year; year to date against the previous month's and the month) joins it
+/// ([`crate::sdc::complete`]).
 pub fn protect(problem: &Problem, rules: &RuleSet, ledger: &Ledger) -> Result<Protection, SdcError> {
+    let (completed, completion) = crate::sdc::complete::complete(problem)?;
+    let problem = &completed;
     let n = problem.cells.len();
     let mut known_value: Vec<f64> = problem.cells.iter().map(|c| c.value).collect();
     let mut in_ledger = vec![false; n];
@@ -34,7 +41,9 @@ pub fn protect(problem: &Problem, rules: &RuleSet, ledger: &Ledger) -> Result<Pr
         Mode::Round => rounded_statuses(problem, rules),
         Mode::Suppress => {
             let (statuses, intervals) = suppressed_statuses(problem, rules, &in_ledger, &kept_suppressed, known_value)?;
-            return Ok(finish(problem, rules, statuses, intervals, Vec::new()));
+            let mut protection = finish(problem, rules, statuses, intervals, Vec::new());
+            protection.counts.over_time_relations = completion.over_time;
+            return Ok(protection);
         }
     };
     Ok(finish(problem, rules, statuses, vec![None; n], vec![rules.rounding_note.clone()]))
@@ -205,6 +214,7 @@ fn finish(problem: &Problem, rules: &RuleSet, statuses: Vec<CellStatus>, interva
         })
         .collect();
     let counts = Counts {
+        over_time_relations: 0,
         cells: problem.cells.len(),
         publishable: problem.cells.iter().filter(|c| c.publishable).count(),
         primary: statuses.iter().filter(|s| matches!(s, CellStatus::Suppressed { reason: Reason::Primary { .. } })).count(),

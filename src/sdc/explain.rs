@@ -75,6 +75,8 @@ pub struct Counts {
     pub rounded: usize,
     pub rates: usize,
     pub rates_suppressed: usize,
+    /// Relations over time the data satisfy, added to the declared model.
+    pub over_time_relations: usize,
 }
 
 /// The outcome of [`crate::sdc::protect`].

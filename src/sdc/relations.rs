@@ -333,7 +333,7 @@ fn partition(node: Option<&str>, children: &HashMap<Option<&str>, Vec<&str>>, pr
 
 /// A cycle basis of the graph whose nodes are days and whose edges are the spans (first day to
 /// the day after the last): each cycle, as signed cells, is a candidate relation.
-fn cycle_basis(spans: &[(Span, CellId)]) -> Vec<Vec<(CellId, i64)>> {
+pub(crate) fn cycle_basis(spans: &[(Span, CellId)]) -> Vec<Vec<(CellId, i64)>> {
     let mut nodes: Vec<chrono::NaiveDate> = Vec::new();
     for (s, _) in spans {
         nodes.push(s.start);

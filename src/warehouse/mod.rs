@@ -40,7 +40,7 @@ pub enum WarehouseError {
     Sql { path: PathBuf, context: String, source: duckdb::Error },
     #[error("warehouse {path} was built with another attributor key; load with the key it was created with, or start a new warehouse")]
     KeyMismatch { path: PathBuf },
-    #[error("warehouse {path}: {source}")]
+    #[error("warehouse {path}")]
     Key { path: PathBuf, source: WarehouseKeyError },
     #[error("warehouse {path} is encrypted and cannot be opened without its warehouse key: pass --warehouse-key-file FILE or set {env} to the key it was created with")]
     KeyNeeded { path: PathBuf, env: &'static str },

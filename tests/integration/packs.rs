@@ -171,7 +171,7 @@ fn ledger_holds_every_published_cell_of_both_months() {
     let w = world();
     let ledger = Ledger::load(&w.root.join("series").join(ndtms_stats::output::LEDGER_FILE)).unwrap();
     let periods: std::collections::BTreeSet<String> =
-        ledger.entries().map(|e| e.key.measure.rsplit('@').next().unwrap().to_string()).collect();
+        ledger.entries().filter_map(|e| e.key.period.map(|p| p.to_string())).collect();
     assert!(periods.contains("2024-04-01/2025-02-28") && periods.contains("2024-04-01/2025-03-31"), "{periods:?}");
     for run in ["series/pack-2025-02", "series/pack-2025-03"] {
         for e in published(&w.root.join(run)) {
@@ -254,7 +254,8 @@ fn pack_html_loads_in_a_real_browser() {
 #[test]
 fn ledger_entries_are_keyed_by_period() {
     let key = ytd_key("2025-03", "exits", "E08000025", TOTAL);
-    assert_eq!(key.measure, "adult:exits@2024-04-01/2025-03-31");
+    assert_eq!(key.qualified_measure(), "adult:exits@2024-04-01/2025-03-31");
+    assert_eq!((key.measure.as_str(), key.period.map(|p| p.to_string())), ("adult:exits", Some("2024-04-01/2025-03-31".to_string())));
     let england = ytd_key("2025-03", "exits", ndtms_stats::geography::ENGLAND_CODE, "alcohol only");
     assert_eq!(england.coords, vec![("substance_group".to_string(), "alcohol only".to_string())]);
 }
