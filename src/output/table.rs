@@ -301,3 +301,33 @@ pub fn validate_label(what: &'static str, label: &str) -> Result<(), OutputError
         Err(OutputError::InvalidLabel { what, label: label.to_string() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::fixtures::small_table;
+
+    #[test]
+    fn a_table_must_say_whom_it_counts() {
+        let mut table = small_table();
+        table.population = String::new();
+        assert!(table.validate().unwrap_err().to_string().contains("population"));
+    }
+
+    #[test]
+    fn additive_measures_must_be_the_tables() {
+        let mut table = small_table();
+        table.dimensions[0].additivity = Additivity::Measures(vec!["exits".into()]);
+        let err = table.validate().unwrap_err().to_string();
+        assert!(err.contains("exits") && err.contains("substance_group"), "{err}");
+    }
+
+    #[test]
+    fn additivity_for_some_all_or_no_measures() {
+        let counts = vec!["in_treatment".to_string(), "new_presentations".to_string()];
+        let flows = ["new_presentations".to_string()];
+        assert_eq!(Additivity::for_measures(&flows, &counts), Additivity::Measures(vec!["new_presentations".into()]));
+        assert_eq!(Additivity::for_measures(&counts, &counts), Additivity::All);
+        assert_eq!(Additivity::for_measures(&[], &counts), Additivity::None);
+    }
+}

@@ -44,6 +44,9 @@ fn protect_writes_a_contract_folder_with_every_total() {
     let area = &manifest["tables"][0]["dimensions"][0];
     assert_eq!(area["name"], "area");
     assert_eq!(area["parent"]["L3"], "R2");
+    assert_eq!(area["additive"], true, "totals are sums of the inner cells");
+    assert_eq!(manifest["tables"][0]["dimensions"][1]["additive"], true);
+    assert_eq!(manifest["tables"][0]["population"], "all", "no --population: the documented default");
     assert!(manifest["rules"]["sha256"].as_str().is_some_and(|h| h.len() == 64));
 
     let audit = std::fs::read_to_string(run.join("restricted/audit.json")).unwrap();
