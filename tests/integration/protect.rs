@@ -13,7 +13,7 @@ fn fixture(name: &str) -> String {
 fn protect_writes_a_contract_folder_with_every_total() {
     let out = tempfile::tempdir().expect("temp dir");
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("suppression-rules/official.toml");
-    let output = Command::new(env!("CARGO_BIN_EXE_ndtms-stats"))
+    let output = Command::new(crate::common::exe())
         .args(["protect", "--input", &fixture("cells.csv"), "--dims", "area,sex"])
         .args(["--hierarchy", &format!("area={}", fixture("areas.csv"))])
         .args(["--rules", &rules.display().to_string(), "--out", &out.path().display().to_string()])
@@ -59,7 +59,7 @@ fn protect_rejects_a_bad_rule_file_with_its_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let rules = dir.path().join("bad.toml");
     std::fs::write(&rules, "name = \"bad\"\n[counts]\nsensitive = [[0, 4]]\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ndtms-stats"))
+    let output = Command::new(crate::common::exe())
         .args(["protect", "--input", &fixture("cells.csv"), "--dims", "area,sex"])
         .args(["--hierarchy", &format!("area={}", fixture("areas.csv"))])
         .args(["--rules", &rules.display().to_string(), "--out", &dir.path().join("out").display().to_string()])
