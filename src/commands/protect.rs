@@ -46,6 +46,10 @@ pub struct ProtectArgs {
     /// Measure name written in the `measure` column.
     #[arg(long, default_value = "value")]
     pub measure: String,
+    /// Whom the table's cells count, for the manifest (`adult`, `young_people`, ...); cells of
+    /// two tables are the same cell only when their populations agree.
+    #[arg(long, default_value = "all")]
+    pub population: String,
     /// Period start (YYYY-MM-DD), for the manifest.
     #[arg(long, default_value = "2024-04-01")]
     pub period_start: String,
@@ -124,6 +128,9 @@ fn read_inner(args: &ProtectArgs) -> anyhow::Result<(Vec<TableCell>, Vec<Vec<Str
 pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let rules = RuleSet::load(&args.rules)?;
+    if args.population.is_empty() || !args.population.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        bail!("--population {:?}: a word of letters, digits and underscores (adult, young_people, ...)", args.population);
+    }
     let mut hierarchy_files: HashMap<String, PathBuf> = HashMap::new();
     for h in &args.hierarchies {
         let (name, path) = h.split_once('=').with_context(|| format!("--hierarchy {h:?}: expected name=path.csv"))?;
@@ -197,16 +204,20 @@ pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
             .map(|d| {
                 let parent: BTreeMap<String, String> =
                     d.categories.iter().filter_map(|c| c.parent.clone().map(|p| (c.code.clone(), p))).collect();
+                // Totals are sums of the input's inner cells: every dimension adds up.
                 ManifestDimension {
                     name: d.name.clone(),
                     categories: d.categories.iter().map(|c| c.code.clone()).collect(),
                     total: d.total.clone(),
                     parent: (!parent.is_empty()).then_some(parent),
+                    additive: true,
+                    additive_measures: None,
                 }
             })
             .collect(),
         geography_levels: Vec::new(),
         additive_geography: false,
+        population: args.population.clone(),
         notes: protection.notes.clone(),
     });
     if rules.mode == sdc::Mode::Round {

@@ -73,6 +73,14 @@ fn extract_areas(geography: &Geography, r: &Request) -> Result<Vec<Area>> {
     Ok(out)
 }
 
+/// Every area of the extract -> its parent in England's geography (LA -> region -> England),
+/// the area it is cut to included (its parent is not shown, but an outside checker still
+/// learns where it sits).
+fn shown_parents(geography: &Geography, shown: &[Area]) -> std::collections::BTreeMap<String, String> {
+    let all = parent_map(&areas(geography, &["region".to_string(), "la".to_string()]));
+    shown.iter().filter_map(|a| all.get(&a.code).map(|p| (a.code.clone(), p.clone()))).collect()
+}
+
 /// Refuses a breakdown or filter the cube does not hold for the measure (it would come back
 /// as a lone total, or as zeros), naming what it does hold.
 fn check_dimension(wh: &Warehouse, o: &ExtractOptions) -> Result<()> {
@@ -137,7 +145,8 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
     }
     let r = &o.request;
     check_dimension(&wh, o)?;
-    let area_list = extract_areas(&Geography::embedded(), r)?;
+    let geography = Geography::embedded();
+    let area_list = extract_areas(&geography, r)?;
     let (values, seen) = read_cells(&wh, o, &["england", "region", "la"])?;
     let spec = crate::release::spec::load(None)?;
     let substances: Vec<(String, Option<String>)> = match (&r.substance, r.by_substance) {
@@ -252,6 +261,7 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
         dimensions,
         geography_levels: levels,
         additive_geography: r.by_geography.is_some(),
+        population: o.population.clone(),
         notes: vec![format!("Research extract under rules {} ({}): [c] marks a figure withheld to protect individuals.", rules.name, crate::output::rules_file_name(&o.rules))],
         rows,
     };
@@ -260,7 +270,7 @@ pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
     run.write_table_csv(&table)?;
     let rules_hash = FileHash::of_file(&o.rules)?;
     let out_period = crate::output::Period::new(&period.start_iso(), &period.end_iso())?;
-    let mut manifest = Manifest::new("extract", out_period, rules_hash.clone(), vec![], ManifestGeography { parent: parent_map(&area_list) });
+    let mut manifest = Manifest::new("extract", out_period, rules_hash.clone(), vec![], ManifestGeography { parent: shown_parents(&geography, &area_list) });
     manifest.tables = vec![ManifestTable::from_table(&table)];
     run.write_manifest(&manifest)?;
     let report = checking::report(o, &rules, &table, &problem, &protection, &ids);

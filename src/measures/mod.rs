@@ -7,9 +7,11 @@
 //! writes a publishable file.
 
 pub mod build;
+pub mod flows;
 pub mod period;
 pub mod wilson;
 
 pub use build::{build, BuildError, BuildSummary};
+pub use flows::{is_flow, FLOW_MEASURES};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use wilson::{wilson_interval, Z_95};

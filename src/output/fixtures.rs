@@ -50,6 +50,7 @@ pub(crate) fn small_table() -> OutputTable {
         ],
         geography_levels: vec![England, Region],
         additive_geography: true,
+        population: "adult".into(),
         notes: vec!["Completion rate is successful completions divided by people in treatment.".into()],
         rows,
     }
@@ -66,6 +67,7 @@ pub(crate) fn hierarchical_table() -> OutputTable {
         dimensions: vec![DimensionMeta::new("substance_group", ["opiate", "opiate and crack", "opiate not crack", "alcohol only"]).with_parent(parent)],
         geography_levels: vec![GeographyLevel::England],
         additive_geography: false,
+        population: "adult".into(),
         notes: vec![],
         rows: vec![
             england(&["opiate"], 30.0),

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::hash::FileHash;
-use super::table::{GeographyLevel, OutputTable};
+use super::table::{Additivity, DimensionMeta, GeographyLevel, OutputTable};
 use super::OutputError;
 
 /// The run's reporting period as ISO dates (inclusive).
@@ -83,6 +83,45 @@ pub struct ManifestDimension {
     /// Child -> parent, only for hierarchical dimensions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<BTreeMap<String, String>>,
+    /// Whether the categories add up to `total` for every count measure of the table (rates
+    /// are ratios and never add up). Always written; a manifest without it means `true`.
+    #[serde(default = "additive_by_default")]
+    pub additive: bool,
+    /// When `additive` is false: the measures for which the categories do add up (new
+    /// presentations over the months of a year). Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additive_measures: Option<Vec<String>>,
+}
+
+fn additive_by_default() -> bool {
+    true
+}
+
+impl ManifestDimension {
+    /// The entry of a table's dimension.
+    pub fn from_dimension(d: &DimensionMeta) -> Self {
+        let (additive, additive_measures) = match &d.additivity {
+            Additivity::All => (true, None),
+            Additivity::Measures(measures) => (false, Some(measures.clone())),
+            Additivity::None => (false, None),
+        };
+        ManifestDimension {
+            name: d.name.clone(),
+            categories: d.categories.clone(),
+            total: d.total.clone(),
+            parent: d.parent.clone(),
+            additive,
+            additive_measures,
+        }
+    }
+
+    /// Whether the categories add up to the total for `measure`.
+    pub fn adds_up_for(&self, measure: &str) -> bool {
+        match &self.additive_measures {
+            Some(measures) => measures.iter().any(|m| m == measure),
+            None => self.additive,
+        }
+    }
 }
 
 /// One table entry of the manifest.
@@ -103,6 +142,8 @@ pub struct ManifestTable {
     pub geography_levels: Vec<GeographyLevel>,
     /// Whether the table adds up along `geography.parent`.
     pub additive_geography: bool,
+    /// Whom the table counts (`adult`, `young_people`, ...).
+    pub population: String,
     /// The table's notes (extra field; omitted when there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -116,18 +157,10 @@ impl ManifestTable {
             title: table.title.clone(),
             file: format!("csv/{}.csv", table.id),
             measures: table.measures.clone(),
-            dimensions: table
-                .dimensions
-                .iter()
-                .map(|d| ManifestDimension {
-                    name: d.name.clone(),
-                    categories: d.categories.clone(),
-                    total: d.total.clone(),
-                    parent: d.parent.clone(),
-                })
-                .collect(),
+            dimensions: table.dimensions.iter().map(ManifestDimension::from_dimension).collect(),
             geography_levels: table.geography_levels.clone(),
             additive_geography: table.additive_geography,
+            population: table.population.clone(),
             notes: table.notes.clone(),
         }
     }
@@ -220,12 +253,40 @@ mod tests {
         let table = &value["tables"][0];
         let mut table_keys: Vec<&str> = table.as_object().unwrap().keys().map(String::as_str).collect();
         table_keys.sort_unstable();
-        assert_eq!(table_keys, ["additive_geography", "dimensions", "file", "geography_levels", "id", "measures", "notes", "title"]);
+        assert_eq!(table_keys, ["additive_geography", "dimensions", "file", "geography_levels", "id", "measures", "notes", "population", "title"]);
+        assert_eq!(table["population"], "adult");
+        let mut dimension_keys: Vec<&str> = table["dimensions"][0].as_object().unwrap().keys().map(String::as_str).collect();
+        dimension_keys.sort_unstable();
+        assert_eq!(dimension_keys, ["additive", "categories", "name", "total"], "an additive dimension says so and lists no measures");
+        assert_eq!(table["dimensions"][0]["additive"], true);
         assert_eq!(table["file"], "csv/t01.csv");
         assert_eq!(table["geography_levels"], serde_json::json!(["england", "region"]));
         assert_eq!(table["dimensions"][0]["total"], "Total");
         assert!(table["dimensions"][0].get("parent").is_none(), "flat dimension has no parent key");
         assert_eq!(value["tables"][1]["dimensions"][0]["parent"]["opiate and crack"], "opiate");
+    }
+
+    #[test]
+    fn partly_and_non_additive_dimensions_are_declared() {
+        let mut table = small_table();
+        table.measures = vec!["in_treatment".into(), "new_presentations".into()];
+        table.dimensions[0].additivity = Additivity::Measures(vec!["new_presentations".into()]);
+        table.dimensions[1].additivity = Additivity::None;
+        let entry = ManifestTable::from_table(&table);
+        let value = serde_json::to_value(&entry).unwrap();
+        assert_eq!(value["dimensions"][0]["additive"], false);
+        assert_eq!(value["dimensions"][0]["additive_measures"], serde_json::json!(["new_presentations"]));
+        assert_eq!(value["dimensions"][1]["additive"], false);
+        assert!(value["dimensions"][1].get("additive_measures").is_none());
+        assert!(entry.dimensions[0].adds_up_for("new_presentations") && !entry.dimensions[0].adds_up_for("in_treatment"));
+        assert!(!entry.dimensions[1].adds_up_for("in_treatment"));
+    }
+
+    #[test]
+    fn a_dimension_without_the_additive_key_reads_as_additive() {
+        let text = r#"{"name": "sex", "categories": ["male"], "total": "Total"}"#;
+        let dimension: ManifestDimension = serde_json::from_str(text).unwrap();
+        assert!(dimension.additive && dimension.adds_up_for("in_treatment"));
     }
 
     #[test]

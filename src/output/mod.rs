@@ -38,7 +38,7 @@ pub use audit::{AuditRecord, CellCoordinates, SuppressedCell, SuppressionReason}
 pub use hash::FileHash;
 pub use manifest::{Manifest, ManifestDimension, ManifestGeography, ManifestTable, Period};
 pub use run_folder::RunFolder;
-pub use table::{is_rate_measure, validate_label, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow, TOTAL};
+pub use table::{is_rate_measure, validate_label, Additivity, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow, TOTAL};
 pub use tidy_csv::{format_value, header as tidy_csv_header, safe_cell, tidy_csv_string, write_tidy_csv, FORMULA_STARTS};
 
 /// Errors writing a run folder.

@@ -104,6 +104,19 @@ impl Marker {
     }
 }
 
+/// Whether a dimension's categories add up to its total.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Additivity {
+    /// For every count measure of the table (rates never add up: they are ratios).
+    #[default]
+    All,
+    /// For these measures only (new presentations of the twelve months add up to the year;
+    /// people in treatment do not).
+    Measures(Vec<String>),
+    /// For no measure (a person in several settings).
+    None,
+}
+
 /// One dimension (breakdown) of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DimensionMeta {
@@ -115,6 +128,8 @@ pub struct DimensionMeta {
     pub total: String,
     /// For a hierarchical dimension: child category -> parent category.
     pub parent: Option<BTreeMap<String, String>>,
+    /// Whether the categories (those without a parent) add up to the total.
+    pub additivity: Additivity,
 }
 
 impl DimensionMeta {
@@ -125,7 +140,14 @@ impl DimensionMeta {
             categories: categories.into_iter().map(Into::into).collect(),
             total: TOTAL.to_string(),
             parent: None,
+            additivity: Additivity::All,
         }
+    }
+
+    /// Declares how the dimension adds up (the default: for every count measure).
+    pub fn with_additivity(mut self, additivity: Additivity) -> Self {
+        self.additivity = additivity;
+        self
     }
 
     /// Declares the dimension hierarchical with the given child -> parent map.
@@ -137,6 +159,21 @@ impl DimensionMeta {
     /// Whether `label` is one of the categories or the total.
     pub fn accepts(&self, label: &str) -> bool {
         label == self.total || self.categories.iter().any(|c| c == label)
+    }
+}
+
+impl Additivity {
+    /// The additivity of a dimension that adds up for `adding` out of the table's count
+    /// measures `counts`: all, some or none.
+    pub fn for_measures<'a>(adding: impl IntoIterator<Item = &'a String>, counts: &[String]) -> Self {
+        let adding: Vec<String> = adding.into_iter().filter(|m| counts.contains(m)).cloned().collect();
+        if adding.is_empty() {
+            Additivity::None
+        } else if counts.iter().all(|m| adding.contains(m)) {
+            Additivity::All
+        } else {
+            Additivity::Measures(adding)
+        }
     }
 }
 
@@ -181,6 +218,9 @@ pub struct OutputTable {
     pub geography_levels: Vec<GeographyLevel>,
     /// Whether the table adds up along the run's geography parent map.
     pub additive_geography: bool,
+    /// Whom the cells count (`adult`, `young_people`): cells of two tables are the same cell
+    /// only when their populations agree.
+    pub population: String,
     /// Notes printed with the table (definitions, rounding, caveats).
     pub notes: Vec<String>,
     /// The cells.
@@ -204,6 +244,16 @@ impl OutputTable {
             row,
             reason,
         };
+        if self.population.is_empty() || !self.population.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(invalid(0, format!("population `{}` is not a word of letters, digits and underscores", self.population)));
+        }
+        for dimension in &self.dimensions {
+            if let Additivity::Measures(measures) = &dimension.additivity {
+                if let Some(m) = measures.iter().find(|m| !self.measures.contains(m)) {
+                    return Err(invalid(0, format!("dimension `{}` is declared additive for `{m}`, which is not a measure of the table", dimension.name)));
+                }
+            }
+        }
         for dimension in &self.dimensions {
             if matches!(dimension.name.as_str(), "table" | "period" | "geography_level" | "area_code" | "area_name" | "measure" | "value" | "marker") {
                 return Err(invalid(0, format!("dimension name `{}` clashes with a fixed column", dimension.name)));
@@ -249,5 +299,35 @@ pub fn validate_label(what: &'static str, label: &str) -> Result<(), OutputError
         Ok(())
     } else {
         Err(OutputError::InvalidLabel { what, label: label.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::fixtures::small_table;
+
+    #[test]
+    fn a_table_must_say_whom_it_counts() {
+        let mut table = small_table();
+        table.population = String::new();
+        assert!(table.validate().unwrap_err().to_string().contains("population"));
+    }
+
+    #[test]
+    fn additive_measures_must_be_the_tables() {
+        let mut table = small_table();
+        table.dimensions[0].additivity = Additivity::Measures(vec!["exits".into()]);
+        let err = table.validate().unwrap_err().to_string();
+        assert!(err.contains("exits") && err.contains("substance_group"), "{err}");
+    }
+
+    #[test]
+    fn additivity_for_some_all_or_no_measures() {
+        let counts = vec!["in_treatment".to_string(), "new_presentations".to_string()];
+        let flows = ["new_presentations".to_string()];
+        assert_eq!(Additivity::for_measures(&flows, &counts), Additivity::Measures(vec!["new_presentations".into()]));
+        assert_eq!(Additivity::for_measures(&counts, &counts), Additivity::All);
+        assert_eq!(Additivity::for_measures(&[], &counts), Additivity::None);
     }
 }

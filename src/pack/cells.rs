@@ -10,6 +10,9 @@ use crate::warehouse::Warehouse;
 
 const CELLS_SQL: &str = include_str!("../../queries/pack-cells.sql");
 
+/// Whom packs and provider reports count: their cells are keyed under this population.
+pub const POPULATION: &str = "adult";
+
 /// The counts the pack publishes (adults), in presentation order.
 pub const MEASURES: [&str; 5] =
     ["in_treatment", "new_presentations", "exits", "successful_completions", "completions_without_representation"];
@@ -64,7 +67,7 @@ pub fn read_trend(wh: &Warehouse, period: &str) -> Result<HashMap<(String, Strin
         .replace("{measures}", &quoted(&TREND_MEASURES))
         .replace("{levels}", &quoted(&["england", "region", "la"]));
     let mut stmt = wh.conn().prepare(&sql).context("preparing the trend query (queries/release-trend.sql)")?;
-    let mut rows = stmt.query([period, "adult"]).with_context(|| format!("reading the 12-month trend of {period}"))?;
+    let mut rows = stmt.query([period, POPULATION]).with_context(|| format!("reading the 12-month trend of {period}"))?;
     let mut out = HashMap::new();
     while let Some(r) = rows.next()? {
         let (measure, area, month, value): (String, String, String, i64) = (r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?);

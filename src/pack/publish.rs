@@ -57,6 +57,9 @@ pub fn write_packs(
     let period_text = out_period.reader_label();
     let mut all_tables = Vec::new();
     let mut links = Vec::new();
+    // Every area the packs show -> its parent: LA -> region -> England, provider -> the LA
+    // that commissions it (the pack it is shown in).
+    let mut parent: BTreeMap<String, String> = parent_map(&grid.areas);
     for la in las {
         let areas = pack_areas(&grid.areas, la)?;
         let la_name = areas[0].name.clone();
@@ -65,7 +68,9 @@ pub fn write_packs(
         ytd.id = format!("{slug}-ytd");
         let mut trend = trend_table(&areas, &grid.months, protected, &period.label);
         trend.id = format!("{slug}-trend");
-        let mut providers = providers_table(&providers_of(wh, la)?, &period.label, protected);
+        let commissioned = providers_of(wh, la)?;
+        parent.extend(commissioned.iter().map(|p| (p.agency.clone(), la.clone())));
+        let mut providers = providers_table(&commissioned, &period.label, protected);
         providers.id = format!("{slug}-providers");
         for t in [&ytd, &trend, &providers] {
             t.validate().with_context(|| format!("table {} breaks the output contract", t.id))?;
@@ -134,7 +139,6 @@ pub fn write_packs(
     }
     let rules_hash = FileHash::of_file(&opts.rules)?;
     let inputs = submission_inputs(wh)?;
-    let parent: BTreeMap<String, String> = parent_map(&grid.areas);
     let mut manifest = Manifest::new("pack", out_period, rules_hash.clone(), inputs.clone(), ManifestGeography { parent });
     manifest.tables = all_tables.iter().map(ManifestTable::from_table).collect();
     manifest.reports = las.iter().flat_map(|la| [format!("xlsx/{la}.xlsx"), format!("html/{la}.html")]).collect();

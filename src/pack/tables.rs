@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 
-use super::cells::{MEASURES, PROVIDER_MEASURES, TREND_MEASURES};
+use super::cells::{MEASURES, POPULATION, PROVIDER_MEASURES, TREND_MEASURES};
 use super::protect::{ProtectedPack, RATE};
 use crate::geography::ENGLAND_CODE;
+use crate::measures::flows::month_additive_measures;
+use crate::measures::period::Period;
 use crate::measures::wilson::wilson_interval;
-use crate::output::{DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow};
+use crate::output::{Additivity, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow};
 use crate::release::data::Area;
 use crate::sdc::RateStatus;
 use crate::warehouse::Warehouse;
@@ -86,6 +88,7 @@ pub fn ytd_table(areas: &[&Area], substances: &[(String, Option<String>)], prote
         geography_levels: levels,
         // The LA, its region and England: not a complete hierarchy, so nothing is claimed to add up.
         additive_geography: false,
+        population: POPULATION.into(),
         notes: vec![
             "Year to date: from 1 April to the end of the pack's month. People are counted once per area, in the local authority of residence on their latest episode.".into(),
             "Completion rate without representation: successful completions not followed by a return to treatment within 6 months, over adults in treatment, with a 95% Wilson score interval.".into(),
@@ -118,13 +121,19 @@ pub fn trend_table(areas: &[&Area], months: &[String], protected: &ProtectedPack
     let mut levels: Vec<GeographyLevel> = areas.iter().map(|a| level(a)).collect();
     levels.sort();
     levels.dedup();
+    let measures: Vec<String> = TREND_MEASURES.iter().map(|m| m.to_string()).collect();
+    // New presentations of the months add up to the year when the months are the pack's year
+    // to date (March); people in treatment never do.
+    let adding = Period::parse(period).map(|p| month_additive_measures(&measures, months, &p)).unwrap_or_default();
+    let additivity = Additivity::for_measures(adding, &measures);
     OutputTable {
         id: "trend".into(),
         title: "Adults in treatment and new presentations by month, last 12 months".into(),
-        measures: TREND_MEASURES.iter().map(|m| m.to_string()).collect(),
-        dimensions: vec![DimensionMeta::new("month", months.iter().cloned())],
+        dimensions: vec![DimensionMeta::new("month", months.iter().cloned()).with_additivity(additivity)],
+        measures,
         geography_levels: levels,
         additive_geography: false,
+        population: POPULATION.into(),
         notes: vec![
             "Each month counts the adults in contact with treatment in that calendar month (in treatment) and the journeys that started in it (new presentations); a person is placed in the local authority of their latest episode in contact that month.".into(),
             "Months do not add up to the year to date: one person is in treatment in many months.".into(),
@@ -182,6 +191,7 @@ pub fn providers_table(providers: &[ProviderQuality], period: &str, protected: &
         dimensions: vec![],
         geography_levels: vec![GeographyLevel::Provider],
         additive_geography: false,
+        population: POPULATION.into(),
         notes: vec![
             "Provider counts are the adults each agency saw, wherever they live, so they need not add up to the local authority's figures.".into(),
             "Load %: share of the submission's rows loaded (rows without errors). DQ %: share of rows with neither errors nor warnings. [x]: no loaded submission.".into(),

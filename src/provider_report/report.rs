@@ -12,7 +12,7 @@ use super::{fixes, quality, ProviderReportOptions, Quality};
 use crate::geography::{Geography, ATTRIBUTION, ENGLAND_CODE};
 use crate::measures::period::{Period, PeriodKind};
 use crate::output::{FileHash, GeographyLevel, Manifest, ManifestGeography, ManifestTable, Marker, OutputTable, Period as OutPeriod, RunFolder, TidyRow};
-use crate::pack::cells::{agencies, PROVIDER_MEASURES};
+use crate::pack::cells::{agencies, POPULATION, PROVIDER_MEASURES};
 use crate::pack::protect::{protect_packs, ProtectedPack};
 use crate::pack::publish::{audit_record, submission_inputs};
 use crate::release::data::TOTAL;
@@ -104,10 +104,11 @@ pub fn provider_report(o: &ProviderReportOptions) -> Result<(PathBuf, usize)> {
     let rules_hash = FileHash::of_file(&o.rules)?;
     let inputs = submission_inputs(&wh)?;
     let mut parent: BTreeMap<String, String> = crate::release::data::parent_map(&grid.areas);
+    // Every agency shown -> its commissioning LA (England when the LA is unknown: its report
+    // then shows the agency beside England only).
     for (code, _) in &chosen {
-        if let Some(la) = commissioning.get(code).and_then(|la| geography.reporting_la(la)) {
-            parent.insert(code.clone(), la.to_string());
-        }
+        let la = commissioning.get(code).and_then(|la| geography.reporting_la(la)).unwrap_or(ENGLAND_CODE);
+        parent.insert(code.clone(), la.to_string());
     }
     let mut manifest = Manifest::new("provider-report", out_period, rules_hash.clone(), inputs.clone(), ManifestGeography { parent });
     manifest.tables = tables.iter().map(ManifestTable::from_table).collect();
@@ -191,6 +192,7 @@ fn agency_table(code: &str, name: &str, la: Option<&str>, geography: &Geography,
         dimensions: vec![],
         geography_levels: levels,
         additive_geography: false,
+        population: POPULATION.into(),
         notes: vec![
             "The agency's counts are the adults it saw; its local authority's and England's count residents at any agency, so they are not comparable sums.".into(),
             "Load % and DQ % are of the month's submission ([x]: none; [z]: not applicable to an area).".into(),

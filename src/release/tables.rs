@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use super::data::TOTAL;
 use super::protect::{Grid, Protected};
 use crate::measures::wilson::wilson_interval;
-use crate::output::{DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow};
+use super::spec::TableSpec;
+use crate::measures::flows::month_additive_measures;
+use crate::measures::period::Period;
+use crate::output::{Additivity, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow};
 use crate::sdc::{CellStatus, RateStatus};
 
 /// z for a 95% interval.
@@ -71,7 +74,9 @@ pub fn output_table(grid: &Grid, protected: &Protected, period: &str, notes: Vec
         dimensions.push(DimensionMeta::new("substance_group", cats).with_parent(parent));
     }
     if !t.dimension.is_empty() {
-        dimensions.push(DimensionMeta::new(t.dimension.clone(), grid.categories.iter().skip(1).cloned()));
+        let categories: Vec<String> = grid.categories.iter().skip(1).cloned().collect();
+        let additivity = dimension_additivity(t, &categories, period);
+        dimensions.push(DimensionMeta::new(t.dimension.clone(), categories).with_additivity(additivity));
     }
     let mut measures = t.measures.clone();
     for r in &t.rates {
@@ -157,7 +162,103 @@ pub fn output_table(grid: &Grid, protected: &Protected, period: &str, notes: Vec
         dimensions,
         geography_levels: levels,
         additive_geography: true,
+        population: t.population.clone(),
         notes,
         rows,
+    }
+}
+
+/// Whether the categories of a table's second dimension add up to its `Total`, from the
+/// table list: a month dimension adds up for the flow measures when its months are the
+/// period's (see [`crate::measures::flows`]); any other dimension as the list's `additive`
+/// flag says (`false`: a person in several settings).
+pub fn dimension_additivity(t: &TableSpec, categories: &[String], period: &str) -> Additivity {
+    if t.dimension == "month" {
+        let adding = Period::parse(period).map(|p| month_additive_measures(&t.measures, categories, &p)).unwrap_or_default();
+        Additivity::for_measures(adding, &t.measures)
+    } else if t.additive {
+        Additivity::All
+    } else {
+        Additivity::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geography::ENGLAND_CODE;
+    use crate::measures::period::Period;
+    use crate::output::ManifestTable;
+    use crate::release::data::{Area, Counts};
+    use crate::release::protect::protect_release;
+    use crate::release::spec::load;
+    use crate::sdc::{Ledger, RuleSet};
+
+    fn rules() -> RuleSet {
+        let text = "name = \"t\"\nmode = \"suppress\"\nmarker = \"[c]\"\n[counts]\nsensitive = [[1, 4]]\nzeros = \"publish\"\n[rates]\nfollow_numerator = true\nmin_denominator = 10\n[secondary]\nenabled = true\nsingleton = true\nprotection_level = 3\n[cost]\nper_unit = 1.0\nper_total_dimension = 1000.0\n";
+        RuleSet::parse(text, std::path::Path::new("test.toml")).unwrap()
+    }
+
+    /// Table t14 of the built-in list for England and one region, protected and written.
+    fn t14_manifest_entry(period_label: &str) -> serde_json::Value {
+        let spec = load(None).unwrap();
+        let table = spec.tables.iter().find(|t| t.id == "t14").unwrap().clone();
+        let period = Period::parse(period_label).unwrap();
+        let months = period.trend_months();
+        let areas = vec![
+            Area { level: "england", code: ENGLAND_CODE.into(), name: "England".into(), parent: None },
+            Area { level: "region", code: "E12000002".into(), name: "North West".into(), parent: Some(ENGLAND_CODE.into()) },
+        ];
+        let mut counts = Counts::default();
+        for a in &areas {
+            for (i, month) in months.iter().enumerate() {
+                counts.values.insert(("new_presentations".into(), a.code.clone(), TOTAL.into(), month.clone()), 10.0 + i as f64);
+                counts.values.insert(("in_treatment".into(), a.code.clone(), TOTAL.into(), month.clone()), 100.0 + i as f64);
+            }
+            let year: f64 = (0..12).map(|i| 10.0 + i as f64).sum();
+            counts.values.insert(("new_presentations".into(), a.code.clone(), TOTAL.into(), TOTAL.into()), year);
+            counts.values.insert(("in_treatment".into(), a.code.clone(), TOTAL.into(), TOTAL.into()), 300.0);
+        }
+        let mut categories = vec![TOTAL.to_string()];
+        categories.extend(months);
+        let grid = Grid { table, areas, substances: vec![(TOTAL.into(), None)], categories, counts };
+        let protected = protect_release(std::slice::from_ref(&grid), &spec.links, &rules(), &Ledger::new(), &period).unwrap();
+        let output = output_table(&grid, &protected, period_label, vec![]);
+        output.validate().unwrap();
+        serde_json::to_value(ManifestTable::from_table(&output)).unwrap()
+    }
+
+    #[test]
+    fn t14_months_add_up_for_new_presentations_not_for_people_in_treatment() {
+        let entry = t14_manifest_entry("2024-25");
+        assert_eq!(entry["population"], "adult");
+        let month = &entry["dimensions"][0];
+        assert_eq!(month["name"], "month");
+        assert_eq!(month["additive"], false);
+        assert_eq!(month["additive_measures"], serde_json::json!(["new_presentations"]));
+    }
+
+    #[test]
+    fn months_that_are_not_the_periods_add_up_to_nothing() {
+        // January's year to date runs from April; its twelve months start the February before.
+        let month = t14_manifest_entry("2025-01")["dimensions"][0].clone();
+        assert_eq!(month["additive"], false);
+        assert!(month.get("additive_measures").is_none(), "{month}");
+    }
+
+    #[test]
+    fn every_release_table_declares_population_and_additivity_from_the_list() {
+        let spec = load(None).unwrap();
+        for t in &spec.tables {
+            let additivity = dimension_additivity(t, &Period::parse("2024-25").unwrap().trend_months(), "2024-25");
+            let expected = match t.dimension.as_str() {
+                "month" => Additivity::for_measures(t.measures.iter().filter(|m| crate::measures::is_flow(m)), &t.measures),
+                "setting" => Additivity::None,
+                _ => Additivity::All,
+            };
+            assert_eq!(additivity, expected, "table {}", t.id);
+        }
+        let t10 = spec.tables.iter().find(|t| t.id == "t10").unwrap();
+        assert_eq!(dimension_additivity(t10, &[], "2024-25"), Additivity::None, "a person in several settings");
     }
 }

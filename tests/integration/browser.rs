@@ -95,6 +95,7 @@ fn sample_table() -> OutputTable {
         dimensions: vec![DimensionMeta::new("sex", ["male", "female"])],
         geography_levels: vec![GeographyLevel::Region],
         additive_geography: true,
+        population: "adult".into(),
         notes: vec![],
         rows: vec![
             row("E12000001", "North East", "male", Some(1200.0)),

@@ -97,8 +97,15 @@ pub fn dump_rows(conn: &duckdb::Connection, sql: &str) -> Vec<String> {
 }
 
 /// The binary under test, with the tests' warehouse key in its environment.
+/// The binary under test: `$NDTMS_STATS_TEST_BIN` when set, else Cargo's. Worktrees that share
+/// one build cache (CARGO_TARGET_DIR) share `target/debug/ndtms-stats`, so another worktree's
+/// build can replace it mid-run; a copy taken right after the build, named here, cannot change.
+pub fn exe() -> PathBuf {
+    std::env::var_os("NDTMS_STATS_TEST_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ndtms-stats")), PathBuf::from)
+}
+
 pub fn bin() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ndtms-stats"));
+    let mut command = Command::new(exe());
     command.env(ndtms_stats::warehouse::key::WAREHOUSE_KEY_ENV, TEST_WAREHOUSE_KEY);
     command
 }

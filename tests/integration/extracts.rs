@@ -75,6 +75,10 @@ fn checking_report_lists_every_suppressed_cell_with_its_rule() {
     assert_eq!(status, if suppressed.is_empty() { "pass" } else { "review" });
     let rules: Vec<&str> = report["rules_applied"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert!(rules.iter().any(|r| r.contains("1 to 9")) && rules.iter().any(|r| r.starts_with("secondary")), "{rules:?}");
+    // The area the extract is cut to has its parent in the manifest, like every area shown.
+    let described = crate::manifests::assert_manifest_describes_run(&run);
+    assert_eq!(described.areas["region"].iter().collect::<Vec<_>>(), ["E12000002"]);
+    assert_eq!(crate::manifests::manifest(&run)["tables"][0]["population"], "adult");
     // The report names reasons, so it is restricted, never beside the public files.
     assert!(!run.join("checking-report.md").exists() && run.join("restricted/checking-report.md").is_file());
 }

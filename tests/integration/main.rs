@@ -2,6 +2,7 @@
 //! One test binary (one long link) with a module per area.
 
 mod common;
+mod manifests;
 mod examples;
 mod load;
 mod load_reference;

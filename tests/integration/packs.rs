@@ -210,6 +210,34 @@ fn pack_all_writes_every_la_an_index_and_readable_workbooks() {
 }
 
 #[test]
+fn pack_manifests_map_every_area_and_provider_shown_to_its_parent() {
+    let w = world();
+    for (month, adding) in [("2025-02", None), ("2025-03", Some(serde_json::json!(["new_presentations"])))] {
+        let run = w.root.join(format!("series/pack-{month}"));
+        let described = crate::manifests::assert_manifest_describes_run(&run);
+        let providers = described.areas.get("provider").cloned().unwrap_or_default();
+        assert!(providers.len() > 5, "{month}: only {} providers shown", providers.len());
+        let manifest = crate::manifests::manifest(&run);
+        for t in manifest["tables"].as_array().unwrap() {
+            assert_eq!(t["population"], "adult");
+            let id = t["id"].as_str().unwrap();
+            if let Some(la) = id.strip_suffix("-providers") {
+                // a provider's parent is the LA whose pack shows it
+                for r in &crate::common::read_csv(&run.join(t["file"].as_str().unwrap()))[1..] {
+                    assert_eq!(manifest["geography"]["parent"][&r[3]].as_str().map(str::to_lowercase).as_deref(), Some(la), "{id}: {}", r[3]);
+                }
+            }
+            if id.ends_with("-trend") {
+                // months add up to the year to date for new presentations only when they are its months (March)
+                let d = &t["dimensions"][0];
+                assert_eq!(d["additive"], false, "{month} {id}");
+                assert_eq!(d.get("additive_measures").cloned(), adding, "{month} {id}");
+            }
+        }
+    }
+}
+
+#[test]
 fn pack_is_consistent_between_one_la_and_all() {
     // One LA's pack is cut from the same all-LA protection: its cells match the --all run.
     let w = world();
@@ -281,6 +309,8 @@ fn provider_report_all_writes_every_agency_with_its_data_quality() {
     assert!(all.contains("The counts are of adults only"), "young people's services are not told that the counts are of adults");
     let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["tables"].as_array().unwrap().len(), pages.len());
+    let described = crate::manifests::assert_manifest_describes_run(&run);
+    assert_eq!(described.areas["provider"].len(), pages.len(), "every agency's code is mapped to its commissioning LA");
     for t in manifest["tables"].as_array().unwrap() {
         let id = t["id"].as_str().unwrap();
         let xlsx = manifest["reports"].as_array().unwrap().iter().filter_map(|r| r.as_str()).find(|r| r.ends_with(".xlsx") && id == format!("{}-provider", r[5..r.len() - 5].to_lowercase()));

@@ -62,6 +62,11 @@ fn a_cell_shown_by_release_pack_provider_report_and_extract_has_one_status() {
     run(&w.root, &["pack", "--month", "2025-03", "--all", "--rules", &rules("official.toml"), "--out", o]);
     run(&w.root, &["provider-report", "--month", "2025-03", "--all", "--rules", &rules("official.toml"), "--out", o]);
     run(&w.root, &["extract", "--measure", "in_treatment", "--by", "substance_group,la", "--period", "2024-25", "--rules", &rules("research.toml"), "--out", o]);
+    // Each product's manifest tells an outside checker whom its tables count, what adds up and
+    // where every area shown sits.
+    for run in ["release-2024-25", "pack-2025-03", "provider-report-2025-03", "extract-2024-25"] {
+        crate::manifests::assert_manifest_describes_run(&out.join(run));
+    }
     let products = [
         ("release", cells_of(&out.join("release-2024-25/csv"))),
         ("pack", cells_of(&out.join("pack-2025-03/csv"))),

@@ -13,7 +13,7 @@ fn fixture(name: &str) -> String {
 fn protect_writes_a_contract_folder_with_every_total() {
     let out = tempfile::tempdir().expect("temp dir");
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("suppression-rules/official.toml");
-    let output = Command::new(env!("CARGO_BIN_EXE_ndtms-stats"))
+    let output = Command::new(crate::common::exe())
         .args(["protect", "--input", &fixture("cells.csv"), "--dims", "area,sex"])
         .args(["--hierarchy", &format!("area={}", fixture("areas.csv"))])
         .args(["--rules", &rules.display().to_string(), "--out", &out.path().display().to_string()])
@@ -44,6 +44,9 @@ fn protect_writes_a_contract_folder_with_every_total() {
     let area = &manifest["tables"][0]["dimensions"][0];
     assert_eq!(area["name"], "area");
     assert_eq!(area["parent"]["L3"], "R2");
+    assert_eq!(area["additive"], true, "totals are sums of the inner cells");
+    assert_eq!(manifest["tables"][0]["dimensions"][1]["additive"], true);
+    assert_eq!(manifest["tables"][0]["population"], "all", "no --population: the documented default");
     assert!(manifest["rules"]["sha256"].as_str().is_some_and(|h| h.len() == 64));
 
     let audit = std::fs::read_to_string(run.join("restricted/audit.json")).unwrap();
@@ -56,7 +59,7 @@ fn protect_rejects_a_bad_rule_file_with_its_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let rules = dir.path().join("bad.toml");
     std::fs::write(&rules, "name = \"bad\"\n[counts]\nsensitive = [[0, 4]]\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ndtms-stats"))
+    let output = Command::new(crate::common::exe())
         .args(["protect", "--input", &fixture("cells.csv"), "--dims", "area,sex"])
         .args(["--hierarchy", &format!("area={}", fixture("areas.csv"))])
         .args(["--rules", &rules.display().to_string(), "--out", &dir.path().join("out").display().to_string()])

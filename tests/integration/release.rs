@@ -82,6 +82,24 @@ fn manifest_lists_exactly_the_csv_files_with_contract_columns() {
 }
 
 #[test]
+fn manifest_says_whom_each_table_counts_what_adds_up_and_every_areas_parent() {
+    let run = official();
+    let described = crate::manifests::assert_manifest_describes_run(run);
+    assert!(described.areas.get("la").is_some_and(|las| las.len() > 100), "LAs shown: {:?}", described.areas.get("la").map(|l| l.len()));
+    assert_eq!(described.non_additive, [("t10".to_string(), "setting".to_string()), ("t14".to_string(), "month".to_string())]);
+    let manifest = crate::manifests::manifest(run);
+    let table = |id: &str| manifest["tables"].as_array().unwrap().iter().find(|t| t["id"] == id).unwrap().clone();
+    assert_eq!(table("t01")["population"], "adult");
+    assert_eq!(table("t12")["population"], "young_people", "young people's in_treatment is not the adults' cell");
+    // The twelve months add up to the year for new presentations, not for people in treatment.
+    let month = &table("t14")["dimensions"][0];
+    assert_eq!((month["name"].as_str(), month["additive"].as_bool()), (Some("month"), Some(false)));
+    assert_eq!(month["additive_measures"], serde_json::json!(["new_presentations"]));
+    assert_eq!(table("t10")["dimensions"][0]["additive"], false, "a person in several settings");
+    assert_eq!(table("t01")["dimensions"][1]["additive"], true);
+}
+
+#[test]
 fn suppressed_cells_are_c_with_empty_values_and_audit_is_restricted() {
     let run = official();
     let mut suppressed = 0;
