@@ -14,3 +14,4 @@ mod journeys;
 mod browser;
 mod protect;
 mod privacy;
+mod attacker;

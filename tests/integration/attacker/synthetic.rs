@@ -1,0 +1,76 @@
+//! The attacker on real products of one synthetic universe: `synth`, `load`, `build`, then the
+//! release for 2024-25 and every LA's pack for 2025-03 written into one folder (one publication
+//! ledger), attacked together with the rules they were protected with. Nothing suppressed may
+//! come out exact, narrower than the protection level, or inside the sensitive range; and what
+//! the manifests declare must agree with the values they publish.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::published::Rules;
+use super::relations::Skip;
+use super::{attack, Report};
+use crate::common::{bin, text};
+
+/// People in the synthetic universe: a few thousand, as in the report.
+const PEOPLE: &str = "2000";
+
+fn rules_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("suppression-rules/official.toml")
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    release: PathBuf,
+    pack: PathBuf,
+}
+
+fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let syn = root.join("syn");
+        let run = |args: &[&str]| {
+            let out = bin().current_dir(&root).args(args).output().unwrap();
+            (out.status.success(), text(&out))
+        };
+        let (ok, t) = run(&["synth", "--out", syn.to_str().unwrap(), "--people", PEOPLE, "--months", "1", "--seed", "11"]);
+        assert!(ok, "{t}");
+        // Deliberately faulty files are rejected (non-zero exit); the rest load.
+        let (_, t) = run(&["load", syn.to_str().unwrap(), "--key-file", syn.join("demo.key").to_str().unwrap()]);
+        assert!(t.contains("loaded"), "{t}");
+        let (ok, t) = run(&["build", "--period", "2024-25"]);
+        assert!(ok, "{t}");
+        let rules = rules_path();
+        let (ok, t) = run(&["release", "--period", "2024-25", "--rules", rules.to_str().unwrap(), "--out", "out"]);
+        assert!(ok, "{t}");
+        let (ok, t) = run(&["pack", "--month", "2025-03", "--all", "--rules", rules.to_str().unwrap(), "--out", "out"]);
+        assert!(ok, "{t}");
+        World { release: root.join("out/release-2024-25"), pack: root.join("out/pack-2025-03"), _dir: dir }
+    })
+}
+
+/// The release and the packs attacked together, computed once.
+fn report() -> &'static Report {
+    static REPORT: OnceLock<Report> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let w = world();
+        let r = attack(&[&w.release, &w.pack], &Rules::from_toml(&rules_path()).unwrap(), &Skip::default());
+        println!("{r}");
+        r
+    })
+}
+
+#[test]
+fn release_and_packs_of_one_ledger_give_no_suppressed_count_away() {
+    let r = report();
+    assert!(r.suppressed > 100, "a few thousand people must need suppression: {r}");
+    assert_eq!((r.exact, r.narrow, r.in_range), (0, 0, 0), "{r}");
+}
+
+#[test]
+fn release_and_pack_manifests_agree_with_their_published_values() {
+    let r = report();
+    assert!(r.contradicted.is_empty() && r.conflicts.is_empty() && r.inconsistent == 0, "{r}");
+}
