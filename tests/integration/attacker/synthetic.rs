@@ -13,7 +13,7 @@ use super::{attack, Report};
 use crate::common::{bin, text};
 
 /// People in the synthetic universe: a few thousand, as in the report.
-const PEOPLE: &str = "2000";
+const PEOPLE: &str = "3000";
 
 fn rules_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("suppression-rules/official.toml")
@@ -73,4 +73,18 @@ fn release_and_packs_of_one_ledger_give_no_suppressed_count_away() {
 fn release_and_pack_manifests_agree_with_their_published_values() {
     let r = report();
     assert!(r.contradicted.is_empty() && r.conflicts.is_empty() && r.inconsistent == 0, "{r}");
+}
+
+/// The attacker on run folders of your own: `NDTMS_ATTACK_RUNS` (folders separated by `:`),
+/// `NDTMS_ATTACK_RULES` (default `suppression-rules/official.toml`). Run with
+/// `cargo test --test integration attack_named_runs -- --ignored --nocapture`.
+#[test]
+#[ignore = "reads the run folders named in NDTMS_ATTACK_RUNS"]
+fn attack_named_runs() {
+    let runs = std::env::var("NDTMS_ATTACK_RUNS").expect("NDTMS_ATTACK_RUNS: run folders separated by ':'");
+    let rules = std::env::var("NDTMS_ATTACK_RULES").map_or_else(|_| rules_path(), PathBuf::from);
+    let dirs: Vec<PathBuf> = runs.split(':').map(PathBuf::from).collect();
+    let r = attack(&dirs.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &Rules::from_toml(&rules).unwrap(), &Skip::default());
+    println!("{r}");
+    assert_eq!((r.exact, r.narrow, r.in_range, r.inconsistent), (0, 0, 0, 0), "{r}");
 }
