@@ -24,8 +24,8 @@ pub struct Bounded {
 }
 
 /// Bounds the unknowns among `cells` (suppressed, unpublished) under `relations`; `safe(lo, hi)`
-/// as in [`lp::intervals`].
-pub fn bound(model: &Model, relations: &[&Relation], cells: &BTreeSet<usize>, safe: impl Fn(f64, f64) -> bool + Copy) -> Bounded {
+/// and `reach` as in [`lp::intervals`].
+pub fn bound(model: &Model, relations: &[&Relation], cells: &BTreeSet<usize>, safe: impl Fn(f64, f64) -> bool + Copy, reach: f64) -> Bounded {
     let unknown: Vec<usize> = cells.iter().copied().collect();
     let local: BTreeMap<usize, usize> = unknown.iter().enumerate().map(|(u, &c)| (c, u)).collect();
     let mut eqs: Vec<Equation> = Vec::new();
@@ -95,7 +95,7 @@ pub fn bound(model: &Model, relations: &[&Relation], cells: &BTreeSet<usize>, sa
         let pos: BTreeMap<usize, usize> = us.iter().enumerate().map(|(i, &u)| (u, i)).collect();
         let local_eqs: Vec<Equation> = ce.iter().map(|(t, rhs)| (t.iter().map(|&(u, k)| (pos[&u], k)).collect(), *rhs)).collect();
         let t0 = Instant::now();
-        let result = lp::intervals(us.len(), &local_eqs, safe, &mut out.work);
+        let result = lp::intervals(us.len(), &local_eqs, safe, reach, &mut out.work);
         if us.len() > out.largest {
             out.largest = us.len();
             out.largest_seconds = t0.elapsed().as_secs_f64();

@@ -33,6 +33,9 @@ pub struct Work {
     pub programmes: usize,
 }
 
+/// Rounds of the spreading programme (see [`spread`]) at most.
+const SPREAD_ROUNDS: usize = 4;
+
 fn solve(n: usize, eqs: &[Equation], objective: &[(usize, f64)], direction: OptimizationDirection) -> Result<Option<Vec<f64>>, Infeasible> {
     let mut p = Problem::new(direction);
     let mut cost = vec![0.0; n];
@@ -55,9 +58,34 @@ fn solve(n: usize, eqs: &[Equation], objective: &[(usize, f64)], direction: Opti
     }
 }
 
+/// One point at which as many of the `wanted` unknowns as possible reach their targets at once:
+/// maximise the sum of `u_j` with `u_j <= x_j` and `0 <= u_j <= target_j`. Bounded by the
+/// targets, so never unbounded; a few of these settle most unknowns of a large component.
+fn spread(n: usize, eqs: &[Equation], wanted: &[(usize, f64)]) -> Result<Vec<f64>, Infeasible> {
+    let mut p = Problem::new(OptimizationDirection::Maximize);
+    let vars: Vec<_> = (0..n).map(|_| p.add_var(0.0, (0.0, f64::INFINITY))).collect();
+    for (terms, rhs) in eqs {
+        let expr: Vec<_> = terms.iter().map(|&(i, c)| (vars[i], c)).collect();
+        p.add_constraint(expr.as_slice(), ComparisonOp::Eq, *rhs);
+    }
+    for &(i, target) in wanted {
+        let u = p.add_var(1.0, (0.0, target));
+        p.add_constraint([(u, 1.0), (vars[i], -1.0)].as_slice(), ComparisonOp::Le, 0.0);
+    }
+    match p.solve() {
+        Ok(outcome) => {
+            let s = outcome.solution().expect("no time limit was set, so the solve is not interrupted");
+            Ok(vars.iter().map(|&v| s.var_value(v)).collect())
+        }
+        Err(Error::Infeasible) => Err(Infeasible),
+        Err(e) => panic!("LP solver failed: {e}"),
+    }
+}
+
 /// Intervals of the `n` unknowns of a component. `safe(lo, hi)` says when a seen interval
-/// needs no further programmes.
-pub fn intervals(n: usize, eqs: &[Equation], safe: impl Fn(f64, f64) -> bool, work: &mut Work) -> Result<Vec<Interval>, Infeasible> {
+/// needs no further programmes; `reach` is how far above its lowest value an unknown must be
+/// seen to be safe (the protection level, or past the sensitive range if that is further).
+pub fn intervals(n: usize, eqs: &[Equation], safe: impl Fn(f64, f64) -> bool, reach: f64, work: &mut Work) -> Result<Vec<Interval>, Infeasible> {
     let mut seen = vec![Interval { lo: f64::INFINITY, hi: f64::NEG_INFINITY, proven: false }; n];
     let mut upper_done = vec![false; n];
     let mut lower_done = vec![false; n];
@@ -67,16 +95,24 @@ pub fn intervals(n: usize, eqs: &[Equation], safe: impl Fn(f64, f64) -> bool, wo
             s.hi = s.hi.max(v);
         }
     };
-    // Two points for all at once: everything as small, then as large, as it can be.
+    // Points for all at once: everything as small as it can be,
     let all: Vec<(usize, f64)> = (0..n).map(|i| (i, 1.0)).collect();
     work.programmes += 1;
     let low = solve(n, eqs, &all, OptimizationDirection::Minimize)?.expect("x >= 0 bounds a minimum");
     see(&mut seen, &low);
-    work.programmes += 1;
-    match solve(n, eqs, &all, OptimizationDirection::Maximize)? {
-        Some(x) => see(&mut seen, &x),
-        // some unknowns are unbounded; their own programmes say which
-        None => {}
+    // Then points where as many unknowns as can be are `reach` above their lowest value seen.
+    for _ in 0..SPREAD_ROUNDS {
+        let wanted: Vec<(usize, f64)> = (0..n).filter(|&i| !safe(seen[i].lo, seen[i].hi)).map(|i| (i, seen[i].lo + reach)).collect();
+        if wanted.len() < 2 {
+            break;
+        }
+        work.programmes += 1;
+        let x = spread(n, eqs, &wanted)?;
+        see(&mut seen, &x);
+        let settled = wanted.iter().filter(|&&(i, _)| safe(seen[i].lo, seen[i].hi)).count();
+        if settled * 10 < wanted.len() {
+            break;
+        }
     }
     for i in 0..n {
         if !upper_done[i] && !safe(seen[i].lo, seen[i].hi) {
@@ -112,15 +148,15 @@ mod tests {
     fn a_pair_behind_a_published_total_is_wide_and_a_lone_unknown_is_exact() {
         // x0 + x1 = 6: both in [0, 6]
         let mut w = Work::default();
-        let r = intervals(2, &[(vec![(0, 1.0), (1, 1.0)], 6.0)], |_, _| false, &mut w).unwrap();
+        let r = intervals(2, &[(vec![(0, 1.0), (1, 1.0)], 6.0)], |_, _| false, 5.0, &mut w).unwrap();
         assert!(r.iter().all(|i| i.proven && i.lo.abs() < 1e-9 && (i.hi - 6.0).abs() < 1e-9), "{r:?}");
         // x0 + x1 = 6, x1 = 2: x0 exactly 4
-        let r = intervals(2, &[(vec![(0, 1.0), (1, 1.0)], 6.0), (vec![(1, 1.0)], 2.0)], |_, _| false, &mut w).unwrap();
+        let r = intervals(2, &[(vec![(0, 1.0), (1, 1.0)], 6.0), (vec![(1, 1.0)], 2.0)], |_, _| false, 5.0, &mut w).unwrap();
         assert!((r[0].hi - r[0].lo).abs() < 1e-9 && (r[0].lo - 4.0).abs() < 1e-9, "{r:?}");
         // x0 - x1 = 3 alone: x0 unbounded above
-        let r = intervals(2, &[(vec![(0, 1.0), (1, -1.0)], 3.0)], |_, _| false, &mut w).unwrap();
+        let r = intervals(2, &[(vec![(0, 1.0), (1, -1.0)], 3.0)], |_, _| false, 5.0, &mut w).unwrap();
         assert!(r[0].hi.is_infinite() && (r[0].lo - 3.0).abs() < 1e-9, "{r:?}");
         // x0 = -1: infeasible
-        assert_eq!(intervals(1, &[(vec![(0, 1.0)], -1.0)], |_, _| false, &mut w), Err(Infeasible));
+        assert_eq!(intervals(1, &[(vec![(0, 1.0)], -1.0)], |_, _| false, 5.0, &mut w), Err(Infeasible));
     }
 }

@@ -141,14 +141,15 @@ pub fn attack(run_dirs: &[&Path], rules: &Rules, skip: &Skip) -> Report {
     let (p, span) = (rules.protection_level.max(0.5), rules.sensitive_span());
     let inside = move |lo: f64, hi: f64| span.is_some_and(|(a, b)| lo >= a - 1e-6 && hi <= b + 1e-6);
     let safe = move |lo: f64, hi: f64| hi - lo >= p - 1e-6 && !inside(lo, hi);
-    let mut solved = components::bound(&model, &all, &unknown, safe);
+    let reach = p.max(span.map_or(0.0, |s| s.1 + 1.0));
+    let mut solved = components::bound(&model, &all, &unknown, safe, reach);
     report.components = solved.components;
     (report.largest_component, report.largest_component_seconds) = (solved.largest, solved.largest_seconds);
     report.programmes = solved.work.programmes;
     if !solved.inconsistent.is_empty() && !report.contradicted.is_empty() {
         let bad = std::mem::take(&mut solved.inconsistent);
         let trusted: Vec<&Relation> = all.iter().copied().filter(|r| !report.contradicted.contains_key(&r.group) && r.terms.iter().all(|(c, _)| model.value[*c].is_some() || bad.contains(c))).collect();
-        let again = components::bound(&model, &trusted, &bad, safe);
+        let again = components::bound(&model, &trusted, &bad, safe, reach);
         report.retried = bad.len();
         report.components += again.components;
         report.programmes += again.work.programmes;
