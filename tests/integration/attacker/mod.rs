@@ -83,7 +83,7 @@ pub struct Report {
     pub inconsistent_examples: Vec<String>,
 }
 
-const EXAMPLES: usize = 8;
+const EXAMPLES: usize = 12;
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
