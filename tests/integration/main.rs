@@ -15,3 +15,4 @@ mod journeys;
 mod browser;
 mod protect;
 mod privacy;
+mod attacker;

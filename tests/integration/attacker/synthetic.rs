@@ -1,0 +1,102 @@
+//! The attacker on real products of one synthetic universe: `synth`, `load`, `build`, then the
+//! release for 2024-25 and every LA's pack for 2025-03 written into one folder (one publication
+//! ledger), attacked together with the rules they were protected with. Nothing suppressed may
+//! come out exact, narrower than the protection level, or inside the sensitive range; and what
+//! the manifests declare must agree with the values they publish.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::published::Rules;
+use super::relations::Skip;
+use super::{attack, Report};
+use crate::common::{bin, text};
+
+/// People in the synthetic universe: a few thousand, as in the issue's report.
+const PEOPLE: &str = "3000";
+
+fn rules_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("suppression-rules/official.toml")
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    release: PathBuf,
+    pack: PathBuf,
+}
+
+fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let syn = root.join("syn");
+        let run = |args: &[&str]| {
+            let out = bin().current_dir(&root).args(args).output().unwrap();
+            (out.status.success(), text(&out))
+        };
+        let (ok, t) = run(&["synth", "--out", syn.to_str().unwrap(), "--people", PEOPLE, "--months", "1", "--seed", "11"]);
+        assert!(ok, "{t}");
+        // Deliberately faulty files are rejected (non-zero exit); the rest load.
+        let (_, t) = run(&["load", syn.to_str().unwrap(), "--key-file", syn.join("demo.key").to_str().unwrap()]);
+        assert!(t.contains("loaded"), "{t}");
+        let (ok, t) = run(&["build", "--period", "2024-25"]);
+        assert!(ok, "{t}");
+        let rules = rules_path();
+        let (ok, t) = run(&["release", "--period", "2024-25", "--rules", rules.to_str().unwrap(), "--out", "out"]);
+        assert!(ok, "{t}");
+        let (ok, t) = run(&["pack", "--month", "2025-03", "--all", "--rules", rules.to_str().unwrap(), "--out", "out"]);
+        assert!(ok, "{t}");
+        World { release: root.join("out/release-2024-25"), pack: root.join("out/pack-2025-03"), _dir: dir }
+    })
+}
+
+/// The release and the packs attacked together, computed once.
+fn report() -> &'static Report {
+    static REPORT: OnceLock<Report> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let w = world();
+        let r = attack(&[&w.release, &w.pack], &Rules::from_toml(&rules_path()).unwrap(), &Skip::default());
+        println!("{r}");
+        r
+    })
+}
+
+/// Found at 3,000 people (seed 11), manifests of this branch (no `population`, no
+/// `additive_measures`): 9 exact, 0 narrow, 0 in range of 19,900 suppressed; every exact cell is
+/// a t14 `in_treatment` year total (England and regions, e.g. England = 22094) recovered as the
+/// sum of its published months, because t14's month dimension is declared additive for every
+/// measure. People in treatment do not add up over months, so the figure is wrong, but the
+/// manifest tells a reader it is right: t14 needs `additive_measures`.
+#[test]
+#[ignore = "issue 10: t14 declares months additive for in_treatment, so 9 suppressed in_treatment year totals are exact by the contract"]
+fn release_and_packs_of_one_ledger_give_no_suppressed_count_away() {
+    let r = report();
+    assert!(r.suppressed > 100, "a few thousand people must need suppression: {r}");
+    assert_eq!((r.exact, r.narrow, r.in_range), (0, 0, 0), "{r}");
+}
+
+/// Found at 3,000 people (seed 11): t14's months of new presentations do not add up to the
+/// year in 7 of 9 regions (North East: 164 against 162; England adds up), and t10's settings
+/// are declared additive but their published values exceed the total (England: 2,984 against
+/// 3,162 from four settings), leaving 22 suppressed t10 cells in infeasible components.
+#[test]
+#[ignore = "issue 10: t14 new presentations by month do not add up to the year by region; t10 settings declared additive but are not"]
+fn release_and_pack_manifests_agree_with_their_published_values() {
+    let r = report();
+    assert!(r.contradicted.is_empty() && r.conflicts.is_empty() && r.inconsistent == 0, "{r}");
+}
+
+/// The attacker on run folders of your own: `NDTMS_ATTACK_RUNS` (folders separated by `:`),
+/// `NDTMS_ATTACK_RULES` (default `suppression-rules/official.toml`). Run with
+/// `cargo test --test integration attack_named_runs -- --ignored --nocapture`.
+#[test]
+#[ignore = "reads the run folders named in NDTMS_ATTACK_RUNS"]
+fn attack_named_runs() {
+    let runs = std::env::var("NDTMS_ATTACK_RUNS").expect("NDTMS_ATTACK_RUNS: run folders separated by ':'");
+    let rules = std::env::var("NDTMS_ATTACK_RULES").map_or_else(|_| rules_path(), PathBuf::from);
+    let dirs: Vec<PathBuf> = runs.split(':').map(PathBuf::from).collect();
+    let r = attack(&dirs.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &Rules::from_toml(&rules).unwrap(), &Skip::default());
+    println!("{r}");
+    assert_eq!((r.exact, r.narrow, r.in_range, r.inconsistent), (0, 0, 0, 0), "{r}");
+}
