@@ -25,8 +25,8 @@ pub struct ExtractArgs {
     /// Financial year (`2024-25`) or month (`2025-03`, year to date).
     #[arg(long)]
     pub period: String,
-    /// `adult` or `young_people`.
-    #[arg(long, default_value = "adult")]
+    /// `adult` or `young_people` (anything else is refused with the list, never an extract of zeros).
+    #[arg(long, default_value = "adult", value_parser = ["adult", "young_people"])]
     pub population: String,
     /// Disclosure-control rules.
     #[arg(long, default_value = "suppression-rules/research.toml")]

@@ -127,6 +127,7 @@ fn read_inner(args: &ProtectArgs) -> anyhow::Result<(Vec<TableCell>, Vec<Vec<Str
 /// Runs `ndtms-stats protect`.
 pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
     let start = Instant::now();
+    crate::output::check_out_dir(&args.out)?;
     let rules = RuleSet::load(&args.rules)?;
     if args.population.is_empty() || !args.population.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         bail!("--population {:?}: a word of letters, digits and underscores (adult, young_people, ...)", args.population);

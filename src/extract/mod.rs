@@ -133,6 +133,7 @@ fn read_cells(wh: &Warehouse, o: &ExtractOptions, levels: &[&str]) -> Result<(Ha
 
 /// Reads, protects and writes the extract with its checking report.
 pub fn extract(o: &ExtractOptions) -> Result<ExtractSummary> {
+    crate::output::check_out_dir(&o.out)?;
     let period = Period::parse(&o.period)?;
     let rules = RuleSet::load(&o.rules)?;
     let wh = Warehouse::open_read_only(&o.warehouse)?;

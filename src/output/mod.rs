@@ -37,7 +37,7 @@ pub fn rules_file_name(path: &std::path::Path) -> String {
 pub use audit::{AuditRecord, CellCoordinates, SuppressedCell, SuppressionReason};
 pub use hash::FileHash;
 pub use manifest::{Manifest, ManifestDimension, ManifestGeography, ManifestTable, Period};
-pub use run_folder::RunFolder;
+pub use run_folder::{check_out_dir, RunFolder};
 pub use table::{is_rate_measure, validate_label, Additivity, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow, TOTAL};
 pub use tidy_csv::{format_value, header as tidy_csv_header, safe_cell, tidy_csv_string, write_tidy_csv, FORMULA_STARTS};
 
@@ -75,6 +75,14 @@ pub enum OutputError {
         table: String,
         /// 1-based row of the table's rows (0: the table's metadata).
         row: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The output folder given is not a folder (or cannot become one).
+    #[error("--out {path}: {reason}; nothing was computed")]
+    NotAFolder {
+        /// The path given.
+        path: PathBuf,
         /// What is wrong.
         reason: String,
     },

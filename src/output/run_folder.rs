@@ -23,6 +23,23 @@ pub struct RunFolder {
     manifest_written: bool,
 }
 
+/// Checks, before any computation, that `out_dir` is a folder or can be created as one: it
+/// is a folder, or does not exist and its nearest existing ancestor is a folder.
+pub fn check_out_dir(out_dir: &Path) -> Result<(), OutputError> {
+    let not_a_folder = |reason: String| Err(OutputError::NotAFolder { path: out_dir.to_path_buf(), reason });
+    if out_dir.exists() {
+        return if out_dir.is_dir() { Ok(()) } else { not_a_folder("it exists and is not a folder".into()) };
+    }
+    let mut at = out_dir.parent();
+    while let Some(p) = at.filter(|p| !p.as_os_str().is_empty()) {
+        if p.exists() {
+            return if p.is_dir() { Ok(()) } else { not_a_folder(format!("{} is not a folder", p.display())) };
+        }
+        at = p.parent();
+    }
+    Ok(())
+}
+
 impl RunFolder {
     /// Starts `<out_dir>/<product>-<period_label>/` with `csv/`, `html/` and
     /// `restricted/`. `out_dir` is created if missing. By default the run
@@ -31,6 +48,7 @@ impl RunFolder {
         validate_label("product", product)?;
         validate_label("period", period_label)?;
         let name = format!("{product}-{period_label}");
+        check_out_dir(out_dir)?;
         fs::create_dir_all(out_dir).map_err(|source| OutputError::Io { path: out_dir.to_path_buf(), source })?;
         let staging = tempfile::Builder::new()
             .prefix(&format!(".{name}.partial-"))
@@ -273,5 +291,17 @@ mod tests {
         assert!(run.write_public("html/index.html", b"ok").is_ok());
         assert!(RunFolder::create(out.path(), "../release", "2024-25").is_err());
         assert!(RunFolder::create(out.path(), "release", "2024/25").is_err());
+    }
+
+    #[test]
+    fn an_output_path_that_is_a_file_is_refused_before_anything_is_computed() {
+        let out = tempfile::tempdir().unwrap();
+        let file = out.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        let err = check_out_dir(&file).unwrap_err().to_string();
+        assert!(err.contains("a-file") && err.contains("not a folder"), "{err}");
+        assert!(check_out_dir(&file.join("below")).unwrap_err().to_string().contains("is not a folder"));
+        assert!(check_out_dir(&out.path().join("new/run")).is_ok());
+        assert!(check_out_dir(out.path()).is_ok());
     }
 }

@@ -99,6 +99,7 @@ pub fn month_grid(wh: &Warehouse, period: &Period, geography: &Geography) -> Res
 
 /// Reads, protects (with last month from the ledger) and writes the packs.
 pub fn pack(opts: &PackOptions, progress: &Progress) -> Result<PackSummary> {
+    crate::output::check_out_dir(&opts.out)?;
     let period = Period::parse(&opts.month)?;
     if period.kind != PeriodKind::YearToDate {
         bail!("packs are monthly: --month takes YYYY-MM, not {}", opts.month);

@@ -15,7 +15,7 @@ use crate::measures::period::Period;
 use crate::measures::wilson::wilson_interval;
 use crate::output::{Additivity, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow};
 use crate::release::data::Area;
-use crate::sdc::RateStatus;
+use crate::sdc::{self, RateStatus};
 use crate::warehouse::Warehouse;
 
 /// z for a 95% interval.
@@ -125,7 +125,18 @@ pub fn trend_table(areas: &[&Area], months: &[String], protected: &ProtectedPack
     // New presentations of the months add up to the year when the months are the pack's year
     // to date (March); people in treatment never do.
     let adding = Period::parse(period).map(|p| month_additive_measures(&measures, months, &p)).unwrap_or_default();
-    let additivity = Additivity::for_measures(adding, &measures);
+    // Declared only where the true values agree in every area shown: a person is placed by
+    // that month's episode in a month and by the whole period in the year to date, so an
+    // area's months can differ from its year by the people who moved.
+    let value = |id: sdc::CellId| protected.problem.cells[id].value;
+    let holds = |m: &&String| {
+        areas.iter().all(|a| {
+            let months_sum: Option<f64> = months.iter().map(|month| protected.trend(m, &a.code, month).map(|(id, _)| value(id))).sum();
+            let year = protected.cell(m, &a.code, crate::release::data::TOTAL).map(|(id, _)| value(id));
+            matches!((months_sum, year), (Some(s), Some(y)) if (s - y).abs() < 1e-9)
+        })
+    };
+    let additivity = Additivity::for_measures(adding.into_iter().filter(holds), &measures);
     OutputTable {
         id: "trend".into(),
         title: "Adults in treatment and new presentations by month, last 12 months".into(),

@@ -88,9 +88,23 @@ impl Access {
     }
 }
 
-/// Opens the warehouse read-write (waiting while another process holds it) and appends.
+/// How long the entry waits for another process (a release running beside this one, which
+/// holds the warehouse read-only) to let go of the warehouse.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+
+/// Opens the warehouse read-write, waiting while another process holds it (up to
+/// [`LOCK_WAIT`]), and appends.
 fn append(warehouse: &Path, entry: &AccessEntry) -> Result<(), WarehouseError> {
-    Warehouse::open(warehouse)?.append_access(entry)
+    let started = std::time::Instant::now();
+    loop {
+        match Warehouse::open(warehouse) {
+            Ok(wh) => return wh.append_access(entry),
+            Err(e) if e.to_string().contains("Could not set lock") && started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The input files (folders: the `.csv` files directly in them, which is what `load` reads, so

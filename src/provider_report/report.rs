@@ -26,6 +26,7 @@ const CONTACT: &str = "Contact the NDTMS data team.";
 
 /// Writes the reports; returns the run folder and the number of reports.
 pub fn provider_report(o: &ProviderReportOptions) -> Result<(PathBuf, usize)> {
+    crate::output::check_out_dir(&o.out)?;
     let period = Period::parse(&o.month)?;
     if period.kind != PeriodKind::YearToDate {
         bail!("provider reports are monthly: --month takes YYYY-MM, not {}", o.month);

@@ -50,6 +50,7 @@ pub struct ReleaseSummary {
 
 /// Runs the whole release: read, protect, write.
 pub fn release(opts: &ReleaseOptions, progress: &Progress) -> Result<ReleaseSummary> {
+    crate::output::check_out_dir(&opts.out)?;
     let period = Period::parse(&opts.period)?;
     let spec = spec::load(opts.tables.as_deref())?;
     let rules = RuleSet::load(&opts.rules)?;

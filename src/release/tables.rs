@@ -75,7 +75,7 @@ pub fn output_table(grid: &Grid, protected: &Protected, period: &str, notes: Vec
     }
     if !t.dimension.is_empty() {
         let categories: Vec<String> = grid.categories.iter().skip(1).cloned().collect();
-        let additivity = dimension_additivity(t, &categories, period);
+        let additivity = checked_against_counts(dimension_additivity(t, &categories, period), grid);
         dimensions.push(DimensionMeta::new(t.dimension.clone(), categories).with_additivity(additivity));
     }
     let mut measures = t.measures.clone();
@@ -180,6 +180,43 @@ pub fn dimension_additivity(t: &TableSpec, categories: &[String], period: &str) 
         Additivity::All
     } else {
         Additivity::None
+    }
+}
+
+/// The additivity of a grid's second dimension, kept only for the measures whose categories
+/// really add up to the `Total` in every area and substance group of the grid: a manifest
+/// declares no relation the published figures contradict (monthly new presentations place a
+/// person by that month's episode, the year by the whole period, so a region's months can
+/// differ from its year by the people who moved).
+fn checked_against_counts(additivity: Additivity, grid: &Grid) -> Additivity {
+    let measures = &grid.table.measures;
+    let holds = |m: &String| {
+        grid.areas.iter().all(|a| {
+            substances_of_grid(grid).iter().all(|s| {
+                let total = grid.counts.get(m, &a.code, s, TOTAL);
+                let sum: f64 = grid.categories.iter().skip(1).map(|c| grid.counts.get(m, &a.code, s, c)).sum();
+                (total - sum).abs() < 1e-9
+            })
+        })
+    };
+    match additivity {
+        Additivity::None => Additivity::None,
+        other => {
+            let declared = |m: &String| match &other {
+                Additivity::Measures(list) => list.contains(m),
+                _ => true,
+            };
+            let adding: Vec<&String> = measures.iter().filter(|m| declared(m) && holds(m)).collect();
+            Additivity::for_measures(adding, measures)
+        }
+    }
+}
+
+fn substances_of_grid(grid: &Grid) -> Vec<String> {
+    if grid.table.substance {
+        grid.substances.iter().map(|(s, _)| s.clone()).collect()
+    } else {
+        vec![TOTAL.to_string()]
     }
 }
 

@@ -131,3 +131,36 @@ fn a_duplicated_header_row_and_a_fifo_argument_are_named() {
         assert!(!out.status.success() && text(&out).contains("it is a FIFO") && !text(&out).contains("does not exist"), "{}", text(&out));
     }
 }
+
+#[test]
+fn a_product_whose_out_is_a_file_fails_before_computing() {
+    let s = Sandbox::new();
+    let file = s.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/suppression-rules/official.toml");
+    // No warehouse exists: the output path is checked first, so its message is the one shown.
+    for args in [
+        vec!["release", "--period", "2024-25"],
+        vec!["pack", "--month", "2025-03", "--all"],
+        vec!["provider-report", "--month", "2025-03", "--all"],
+        vec!["extract", "--measure", "in_treatment", "--period", "2024-25"],
+    ] {
+        let out = bin()
+            .args(&args)
+            .args(["--rules", rules, "--warehouse"])
+            .arg(s.warehouse())
+            .arg("--out")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let msg = text(&out);
+        assert!(!out.status.success() && msg.contains("not-a-folder") && msg.contains("not a folder"), "{args:?}: {msg}");
+    }
+}
+
+#[test]
+fn an_unknown_population_is_refused_with_the_valid_ones() {
+    let out = bin().args(["extract", "--measure", "in_treatment", "--period", "2024-25", "--population", "adults"]).output().unwrap();
+    let msg = text(&out);
+    assert!(!out.status.success() && msg.contains("adults") && msg.contains("adult") && msg.contains("young_people"), "{msg}");
+}
