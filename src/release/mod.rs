@@ -51,6 +51,10 @@ pub struct ReleaseSummary {
 /// Runs the whole release: read, protect, write.
 pub fn release(opts: &ReleaseOptions, progress: &Progress) -> Result<ReleaseSummary> {
     crate::output::check_out_dir(&opts.out)?;
+    if let Some(dir) = &opts.templates {
+        // Templates are checked before any computation (they are used at the end).
+        crate::render::HtmlRenderer::from_dir(dir)?;
+    }
     let period = Period::parse(&opts.period)?;
     let spec = spec::load(opts.tables.as_deref())?;
     let rules = RuleSet::load(&opts.rules)?;
