@@ -122,8 +122,7 @@ impl Certifier<'_> {
         }
         match self.problem.cells[p].kind {
             CellKind::Count if v > 0.0 => {
-                let exact_only = std::env::var_os("NDTMS_SDC_EXACT_ONLY").is_some();
-                let mut out = vec![(Proof::Down, if exact_only { -0.5 } else { -v })];
+                let mut out = vec![(Proof::Down, -v)];
                 if w > v {
                     out.push((Proof::Width, w - v));
                 }

@@ -144,12 +144,6 @@ fn suppressed_statuses(
 fn by_certificates(attack: &mut Attack, kept_suppressed: &[bool]) -> Result<(), SdcError> {
     let trace = std::env::var_os("NDTMS_STATS_SDC_TRACE").is_some();
     let started = std::time::Instant::now();
-    if std::env::var_os("NDTMS_SDC_GAUSS_FIRST").is_some() {
-        attack.exact_by_elimination()?;
-        if trace {
-            eprintln!("sdc trace: elimination {:.1}s, {} unknown", started.elapsed().as_secs_f64(), attack.unknown.iter().filter(|&&u| u).count());
-        }
-    }
     let mut certifier = crate::sdc::certify::Certifier {
         problem: attack.problem,
         rules: attack.rules,
