@@ -41,7 +41,7 @@ fn holds(problem: &Problem, terms: &[(CellId, i64)]) -> bool {
 }
 
 /// `total (v) = part (v) + ...`, for messages.
-fn describe(problem: &Problem, terms: &[(CellId, i64)]) -> String {
+pub(crate) fn describe(problem: &Problem, terms: &[(CellId, i64)]) -> String {
     let side = |sign: i64| {
         terms
             .iter()

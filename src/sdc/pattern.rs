@@ -318,6 +318,26 @@ mod tests {
         p
     }
 
+    /// What a pattern search borrows, derived from a problem.
+    struct Fixture {
+        problem: Problem,
+        relations_of: Vec<Vec<u32>>,
+        values: Vec<f64>,
+        located: Vec<Option<(u32, Vec<u32>)>>,
+    }
+
+    impl Fixture {
+        fn of(problem: Problem) -> Fixture {
+            let relations_of = problem.relations_of_cells();
+            let values = problem.cells.iter().map(|c| c.value).collect();
+            let located = vec![None; problem.cells.len()];
+            Fixture { problem, relations_of, values, located }
+        }
+        fn search(&self) -> Patterns<'_> {
+            Patterns { problem: &self.problem, relations_of: &self.relations_of, values: &self.values, located: &self.located }
+        }
+    }
+
     fn satisfies(problem: &Problem, values: &[f64], dev: &Deviation) -> bool {
         let d = |c: CellId| dev.change(c);
         problem.relations.iter().all(|r| r.terms.iter().map(|&(c, a)| a as f64 * d(c)).sum::<f64>().abs() < 1e-6)
@@ -327,26 +347,22 @@ mod tests {
     #[test]
     fn the_cheapest_pattern_of_an_inner_cell_is_the_four_cell_rectangle() {
         let problem = two_by_two([2.0, 10.0, 12.0, 30.0]);
-        let relations_of = problem.relations_of_cells();
-        let values: Vec<f64> = problem.cells.iter().map(|c| c.value).collect();
-        let located = vec![None; problem.cells.len()];
-        let search = Patterns { problem: &problem, relations_of: &relations_of, values: &values, located: &located };
+        let fixture = Fixture::of(problem);
+        let search = fixture.search();
         let role = |c: CellId| if c < 4 { Role::Candidate(1.0) } else { Role::Candidate(100.0) };
         let dev = search.cheapest(0, -2.0, &role, Reach::Relations { max_cells: 50, per_relation: 4 }).unwrap();
         let mut moved: Vec<CellId> = dev.terms.iter().map(|t| t.0).collect();
         moved.sort_unstable();
         assert_eq!(moved, vec![0, 1, 2, 3]);
-        assert!(satisfies(&problem, &values, &dev));
+        assert!(satisfies(&fixture.problem, &fixture.values, &dev));
         assert!((dev.change(3) + 2.0).abs() < 1e-9, "d moves with a: {dev:?}");
     }
 
     #[test]
     fn no_pattern_when_every_partner_is_fixed() {
         let problem = two_by_two([2.0, 10.0, 12.0, 30.0]);
-        let relations_of = problem.relations_of_cells();
-        let values: Vec<f64> = problem.cells.iter().map(|c| c.value).collect();
-        let located = vec![None; problem.cells.len()];
-        let search = Patterns { problem: &problem, relations_of: &relations_of, values: &values, located: &located };
+        let fixture = Fixture::of(problem);
+        let search = fixture.search();
         let role = |c: CellId| if c == 0 { Role::Free } else { Role::Fixed };
         assert!(search.cheapest(0, -1.0, &role, Reach::Relations { max_cells: 50, per_relation: 4 }).is_none());
     }
@@ -356,10 +372,8 @@ mod tests {
         // Moving a (2) down by 2 moves d (1) down by 2 in the rectangle: impossible; the
         // pattern must find another way (there is none in a 2x2 table whose margins are published).
         let problem = two_by_two([2.0, 10.0, 12.0, 1.0]);
-        let relations_of = problem.relations_of_cells();
-        let values: Vec<f64> = problem.cells.iter().map(|c| c.value).collect();
-        let located = vec![None; problem.cells.len()];
-        let search = Patterns { problem: &problem, relations_of: &relations_of, values: &values, located: &located };
+        let fixture = Fixture::of(problem);
+        let search = fixture.search();
         let role = |c: CellId| if c < 4 { Role::Candidate(1.0) } else { Role::Fixed };
         assert!(search.cheapest(0, -2.0, &role, Reach::Relations { max_cells: 50, per_relation: 4 }).is_none());
         assert!(search.cheapest(0, -1.0, &role, Reach::Relations { max_cells: 50, per_relation: 4 }).is_some());

@@ -155,14 +155,7 @@ impl ModelBuilder {
     }
 
     fn describe(&self, terms: &[(CellId, i64)]) -> String {
-        let side = |sign: i64| {
-            terms.iter().filter(|t| t.1.signum() == sign).map(|&(c, a)| {
-                let cell = &self.problem.cells[c];
-                let times = if a.abs() == 1 { String::new() } else { format!("{} x ", a.abs()) };
-                format!("{times}{} ({})", cell.key, cell.value)
-            }).collect::<Vec<_>>().join(" + ")
-        };
-        format!("{} = {}", side(1), side(-1))
+        crate::sdc::complete::describe(&self.problem, terms)
     }
 
     /// Adds every cell of a table and the relations along its dimensions.
