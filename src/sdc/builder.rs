@@ -90,6 +90,12 @@ impl Hierarchy {
         self.children[i].is_empty()
     }
 
+    /// Steps from the category down to its deepest leaf (0 for a leaf; England above regions
+    /// above LAs is 2).
+    pub fn height(&self, i: usize) -> u32 {
+        self.children[i].iter().map(|&k| 1 + self.height(k)).max().unwrap_or(0)
+    }
+
     /// The category and all its ancestors up to the total.
     pub fn ancestors_inclusive(&self, mut i: usize) -> Vec<usize> {
         let mut out = vec![i];

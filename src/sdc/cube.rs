@@ -90,10 +90,14 @@ pub struct CycleRules<'a> {
     /// Check every cycle against all relations (needed when tables are linked or relations
     /// were added by hand; a single table's cycles balance by construction).
     pub check_balance: bool,
+    /// For combinations: up to this many alternatives in one dimension at a time (the others
+    /// keep `options_per_dimension`), through every child of a sibling, not only the cheapest;
+    /// 0 for the single cheapest cycle.
+    pub broad_options: usize,
 }
 
 impl CycleRules<'_> {
-    fn usable_cost(&self, id: CellId) -> Option<f64> {
+    pub(crate) fn usable_cost(&self, id: CellId) -> Option<f64> {
         if self.unknown[id] {
             Some(0.0)
         } else if self.candidate[id] {
@@ -106,14 +110,72 @@ impl CycleRules<'_> {
     /// Cheapest cycle through `cell` accepted by `accept(up, down)`; `None` when there is none.
     /// Alternatives whose line cell is below `wanted` (they would cap the cycle) are tried last.
     pub fn cheapest(&self, cell: CellId, located: &(u32, Vec<u32>), avoid_singletons: bool, wanted: f64, accept: &dyn Fn(f64, f64) -> bool) -> Option<Cycle> {
+        let mut best: Option<Cycle> = None;
+        self.for_each_cycle(cell, located, avoid_singletons, wanted, &mut |cycle| {
+            if accept(cycle.up, cycle.down) && best.as_ref().is_none_or(|b| cycle.cost < b.cost) {
+                best = Some(cycle);
+            }
+            best.as_ref().map(|b| b.cost)
+        });
+        best
+    }
+
+    /// Every usable cycle through `cell` (combinations of the cheapest alternatives per
+    /// dimension). `visit` returns a cost bound: cycles costing more are not built.
+    pub(crate) fn for_each_cycle(&self, cell: CellId, located: &(u32, Vec<u32>), avoid_singletons: bool, wanted: f64, visit: &mut dyn FnMut(Cycle) -> Option<f64>) {
         let shape = &self.problem.shapes[located.0 as usize];
-        let coords = &located.1;
-        // Per dimension: candidate vectors as (category, sign) lists.
+        let Some(per_dim) = self.alternatives(shape, &located.1, wanted) else { return };
+        let mut bound = None;
+        // With `broad_options`, one dimension at a time takes all its alternatives while the
+        // others keep their few cheapest, so the number of cycles grows with the sum of the
+        // alternatives, not their product. Combinations where every dimension is narrow are
+        // visited in the first pass only.
+        let narrow = self.options_per_dimension;
+        let passes: Vec<Option<usize>> = if self.broad_options > 0 { (0..per_dim.len()).map(Some).collect() } else { vec![None] };
+        for pass in passes {
+            let limit: Vec<usize> = (0..per_dim.len()).map(|d| if pass == Some(d) { per_dim[d].len() } else { per_dim[d].len().min(narrow) }).collect();
+            let mut pick = vec![0usize; per_dim.len()];
+            'combos: loop {
+                let seen = matches!(pass, Some(b) if b > 0 && pick[b] < narrow);
+                if !seen {
+                    if let Some(cycle) = self.evaluate(cell, shape, &per_dim, &pick, avoid_singletons, bound) {
+                        bound = visit(cycle);
+                    }
+                }
+                for d in (0..pick.len()).rev() {
+                    pick[d] += 1;
+                    if pick[d] < limit[d] {
+                        continue 'combos;
+                    }
+                    pick[d] = 0;
+                }
+                break;
+            }
+        }
+    }
+
+    /// Paths from `s` down to a leaf through the cheapest usable children: one, or with
+    /// `broad_options` one through each usable child of `s` (a region's LAs one by one).
+    fn paths_down(&self, h: &Hierarchy, s: usize, line_cost: &dyn Fn(usize) -> f64) -> Vec<Vec<usize>> {
+        if self.broad_options == 0 || h.children[s].is_empty() {
+            return down_path(h, s, line_cost).into_iter().collect();
+        }
+        h.children[s]
+            .iter()
+            .filter(|&&k| line_cost(k).is_finite())
+            .filter_map(|&k| down_path(h, k, line_cost).map(|rest| [vec![s], rest].concat()))
+            .collect()
+    }
+
+    /// Per dimension, the candidate vectors (as (category, sign) lists) a cycle through the cell
+    /// at `coords` may use: siblings, the vertical path through the parent, or paths from the
+    /// total; `None` when some dimension has none.
+    fn alternatives(&self, shape: &TableShape, coords: &[u32], wanted: f64) -> Option<Vec<Vec<Vec<(u32, i8)>>>> {
         let mut per_dim: Vec<Vec<Vec<(u32, i8)>>> = Vec::with_capacity(coords.len());
         for (d, h) in shape.hierarchies.iter().enumerate() {
             let c = coords[d] as usize;
             let line_cell = |alt: usize| {
-                let mut k = coords.clone();
+                let mut k = coords.to_vec();
                 k[d] = alt as u32;
                 shape.cell_at.get(&k).copied()
             };
@@ -136,14 +198,34 @@ impl CycleRules<'_> {
                     h.children[p]
                         .iter()
                         .filter(|&&s| s != c)
-                        .filter_map(|&s| {
+                        .flat_map(|&s| self.paths_down(h, s, &line_cost).into_iter().map(move |path| (s, path)))
+                        .filter_map(|(s, path)| {
                             let mut v: Vec<(u32, i8)> = own.as_ref()?.iter().map(|&x| (x as u32, 1i8)).collect();
-                            v.extend(down_path(h, s, &line_cost)?.into_iter().map(|x| (x as u32, -1i8)));
+                            v.extend(path.into_iter().map(|x| (x as u32, -1i8)));
                             Some((rank(s), s, v))
                         })
                         .collect()
                 }
             };
+            // Up then across: +1 on the category and its ancestors up to `a`, -1 on a sibling
+            // of `a` and a path down from it (an LA moves against another region's LA, and
+            // England stays fixed).
+            if let Some(own) = h.parent[c].and_then(|_| down_path(h, c, &line_cost)) {
+                let mut up: Vec<(u32, i8)> = own.iter().map(|&x| (x as u32, 1i8)).collect();
+                let mut a = c;
+                while let Some(pa) = h.parent[a] {
+                    let Some(grand) = h.parent[pa] else { break };
+                    up.push((pa as u32, 1i8));
+                    for &s in h.children[grand].iter().filter(|&&s| s != pa) {
+                        for down in self.paths_down(h, s, &line_cost) {
+                            let mut v = up.clone();
+                            v.extend(down.into_iter().map(|x| (x as u32, -1i8)));
+                            options.push((rank(s), s, v));
+                        }
+                    }
+                    a = pa;
+                }
+            }
             // Vertical: +1 on the category, all its ancestors and a path down to a leaf.
             if let Some(parent) = h.parent[c] {
                 if let Some(down) = down_path(h, c, &line_cost) {
@@ -154,30 +236,13 @@ impl CycleRules<'_> {
             }
             options.retain(|o| o.0.is_finite());
             options.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            options.truncate(self.options_per_dimension);
+            options.truncate(self.options_per_dimension.max(self.broad_options));
             if options.is_empty() {
                 return None;
             }
             per_dim.push(options.into_iter().map(|o| o.2).collect());
         }
-        let mut best: Option<Cycle> = None;
-        let mut pick = vec![0usize; per_dim.len()];
-        'combos: loop {
-            if let Some(cycle) = self.evaluate(cell, shape, &per_dim, &pick, avoid_singletons, best.as_ref().map(|b| b.cost)) {
-                if accept(cycle.up, cycle.down) && best.as_ref().is_none_or(|b| cycle.cost < b.cost) {
-                    best = Some(cycle);
-                }
-            }
-            for d in (0..pick.len()).rev() {
-                pick[d] += 1;
-                if pick[d] < per_dim[d].len() {
-                    continue 'combos;
-                }
-                pick[d] = 0;
-            }
-            break;
-        }
-        best
+        Some(per_dim)
     }
 
     fn evaluate(&self, cell: CellId, shape: &TableShape, per_dim: &[Vec<Vec<(u32, i8)>>], pick: &[usize], avoid_singletons: bool, bound: Option<f64>) -> Option<Cycle> {
@@ -254,6 +319,7 @@ mod tests {
             cost: &cost,
             options_per_dimension: 3,
             check_balance: true,
+            broad_options: 0,
         };
         let _ = official();
         let cycle = rules.cheapest(p, located[p].as_ref().unwrap(), true, 5.0, &|up, down| up + down >= 5.0).unwrap();

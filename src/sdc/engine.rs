@@ -91,10 +91,7 @@ fn suppressed_statuses(
         unknown,
         known_value,
         width_needed: cells.iter().map(|c| required_width(c, rules)).collect(),
-        cost: cells
-            .iter()
-            .map(|c| 1.0 + rules.cost_per_unit * c.value.abs() + rules.cost_per_total_dimension * c.aggregation_level as f64)
-            .collect(),
+        cost: complement_costs(problem, rules),
         protects: vec![Vec::new(); cells.len()],
         located: crate::sdc::cube::locate(problem),
         certificate: vec![None; cells.len()],
@@ -218,4 +215,29 @@ fn finish(problem: &Problem, rules: &RuleSet, statuses: Vec<CellStatus>, interva
         rates_suppressed: rates.iter().filter(|r| matches!(r, RateStatus::Suppressed { .. })).count(),
     };
     Protection { statuses, rates, intervals, counts, notes }
+}
+
+/// What suppressing each cell as a complement costs: `1 + per_unit * value + per_total_dimension
+/// * level`, times `per_level_up` for every step the cell stands above the inner cells of its
+/// table (summed over its dimensions; the highest over the tables that show it), so England's
+/// figures are the last resort, then the regions'.
+fn complement_costs(problem: &Problem, rules: &RuleSet) -> Vec<f64> {
+    let mut height = vec![0u32; problem.cells.len()];
+    if rules.cost_per_level_up > 1.0 {
+        for shape in &problem.shapes {
+            let heights: Vec<Vec<u32>> = shape.hierarchies.iter().map(|x| (0..x.codes.len()).map(|c| x.height(c)).collect()).collect();
+            for (coords, &id) in &shape.cell_at {
+                let h: u32 = coords.iter().zip(&heights).map(|(&c, x)| x[c as usize]).sum();
+                height[id] = height[id].max(h);
+            }
+        }
+    }
+    problem
+        .cells
+        .iter()
+        .zip(&height)
+        .map(|(c, &h)| {
+            (1.0 + rules.cost_per_unit * c.value.abs() + rules.cost_per_total_dimension * c.aggregation_level as f64) * rules.cost_per_level_up.powi(h as i32)
+        })
+        .collect()
 }

@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod builder;
 pub mod certify;
+pub mod combine;
 pub mod complete;
 pub mod cube;
 pub mod engine;

@@ -23,9 +23,10 @@
 //! singleton = true           # protect against a singleton recovering its partner
 //! protection_level = 5       # interval width a count needs (default: first safe count)
 //! method = "cycles"          # "cycles" (default) or "elimination" (Gaussian elimination first)
-//! [cost]                     # complement cost = 1 + per_unit * value + per_total_dimension * level
-//! per_unit = 1.0
+//! [cost]                     # complement cost = (1 + per_unit * value + per_total_dimension * level)
+//! per_unit = 1.0             #   * per_level_up ^ (steps above the inner cells, summed over dimensions)
 //! per_total_dimension = 1000.0
+//! per_level_up = 1.0         # e.g. 10: a region's cell costs 10 times an LA's, England's 100 times
 //! [rounding]                 # mode = "round" only
 //! base = 5
 //! note = "Counts are rounded to the nearest 5; totals are rounded independently."
@@ -95,6 +96,8 @@ pub struct RuleSet {
     pub method: SecondaryMethod,
     pub cost_per_unit: f64,
     pub cost_per_total_dimension: f64,
+    /// Cost multiplier per step up a hierarchy (LA to region, a category to its total).
+    pub cost_per_level_up: f64,
     pub rounding_base: i64,
     pub rounding_note: String,
 }
@@ -157,6 +160,7 @@ struct RawSecondary {
 struct RawCost {
     per_unit: Option<Spanned<f64>>,
     per_total_dimension: Option<Spanned<f64>>,
+    per_level_up: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -258,7 +262,7 @@ impl RuleSet {
             Some(p) if *p.get_ref() > 0.0 => *p.get_ref(),
             Some(p) => return Err(err(p.span(), "protection_level must be above 0".into())),
         };
-        let cost = raw.cost.unwrap_or(RawCost { per_unit: None, per_total_dimension: None });
+        let cost = raw.cost.unwrap_or(RawCost { per_unit: None, per_total_dimension: None, per_level_up: None });
         let non_negative = |v: Option<Spanned<f64>>, default: f64, key: &str| match v {
             None => Ok(default),
             Some(s) if *s.get_ref() >= 0.0 => Ok(*s.get_ref()),
@@ -266,6 +270,11 @@ impl RuleSet {
         };
         let cost_per_unit = non_negative(cost.per_unit, 1.0, "cost.per_unit")?;
         let cost_per_total_dimension = non_negative(cost.per_total_dimension, 1000.0, "cost.per_total_dimension")?;
+        let cost_per_level_up = match cost.per_level_up {
+            None => 1.0,
+            Some(s) if (1.0..=1000.0).contains(s.get_ref()) => *s.get_ref(),
+            Some(s) => return Err(err(s.span(), "cost.per_level_up must be between 1 and 1000".into())),
+        };
         let (rounding_base, rounding_note) = match (mode, raw.rounding) {
             (Mode::Round, None) => return Err(err(0..0, "mode = \"round\" needs a [rounding] table with base".into())),
             (Mode::Suppress, Some(r)) => {
@@ -298,6 +307,7 @@ impl RuleSet {
             method,
             cost_per_unit,
             cost_per_total_dimension,
+            cost_per_level_up,
             rounding_base,
             rounding_note,
         })

@@ -27,6 +27,7 @@ use rayon::prelude::*;
 mod large;
 
 use crate::sdc::audit::{direction_width, lp_interval, Interval, LocalSystem};
+use crate::sdc::combine::Combination;
 use crate::sdc::cube::{Cycle, CycleRules};
 use crate::sdc::error::SdcError;
 use crate::sdc::gauss::{Echelon, SparseRow};
@@ -220,11 +221,20 @@ impl<'a> Attack<'a> {
                 (false, false) => 4,
             },
             check_balance: self.linked,
+            broad_options: 0,
         }
     }
 
-    /// Cheapest cycle through `c` that protects it (or, for a complement, moves it at all).
-    fn cycle_for(&self, c: CellId, avoid_singletons: bool) -> Option<Cycle> {
+    /// Rules for combinations of cycles: many alternatives in one dimension at a time, every path
+    /// down a sibling.
+    fn combination_rules(&self) -> CycleRules<'_> {
+        CycleRules { options_per_dimension: 3, broad_options: 48, ..self.cycle_rules_wide(true) }
+    }
+
+    /// Cheapest cycles through `c` that protect it (or, for a complement, move it at all): one
+    /// cycle, or, when the cheapest single one draws in a total or a large cell, several cycles
+    /// together ([`crate::sdc::combine`]) if they cost less.
+    fn cycles_for(&self, c: CellId, avoid_singletons: bool) -> Option<Combination> {
         let located = self.located[c].as_ref()?;
         let value = self.problem.cells[c].value;
         let protected = self.protected[c];
@@ -235,9 +245,17 @@ impl<'a> Attack<'a> {
         };
         let wanted = if protected { self.width_needed[c] } else { 0.0 };
         let avoid = self.rules.singleton && avoid_singletons;
-        self.cycle_rules()
+        let single = self
+            .cycle_rules()
             .cheapest(c, located, avoid, wanted, &accept)
-            .or_else(|| self.cycle_rules_wide(true).cheapest(c, located, avoid, wanted, &accept))
+            .or_else(|| self.cycle_rules_wide(true).cheapest(c, located, avoid, wanted, &accept));
+        let costly = single.as_ref().is_none_or(|s| s.cost >= self.rules.cost_per_total_dimension.max(1.0));
+        let combined = if costly && protected {
+            self.combination_rules().cheapest_combination(c, located, avoid, wanted, &accept).filter(|m| single.as_ref().is_none_or(|s| m.cost < s.cost))
+        } else {
+            None
+        };
+        combined.or_else(|| single.map(|s| Combination { up: s.up, down: s.down, cost: s.cost, cycles: vec![s] }))
     }
 
     /// Phase one: every primary cell gets the cheapest cycle that protects it, in order of
@@ -253,9 +271,14 @@ impl<'a> Attack<'a> {
             }
             // A cycle free of other singletons when there is one; otherwise any cycle (cells a
             // singleton could pin get no certificate, so the exact checks decide them).
-            if let Some(cycle) = self.cycle_for(p, true).or_else(|| self.cycle_for(p, false)) {
-                if !only_free || cycle.cost == 0.0 {
-                    self.apply_cycle(p, &cycle);
+            if let Some(found) = self.cycles_for(p, true).or_else(|| self.cycles_for(p, false)) {
+                if !only_free || found.cost == 0.0 {
+                    for cycle in &found.cycles {
+                        self.apply_cycle(p, cycle);
+                    }
+                    // The cycles' sum is a feasible deviation too: it moves `p` up by all their room.
+                    let value = self.problem.cells[p].value;
+                    self.certificate[p] = Some(merge(self.certificate[p], Interval { low: value - found.down, high: value + found.up, exact: false }));
                 }
             }
         }

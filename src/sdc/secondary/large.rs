@@ -58,13 +58,15 @@ impl Attack<'_> {
         if let Some(seg) = found {
             return certify(seg);
         }
-        match self.cycle_for(c, true).or_else(|| self.cycle_for(c, false)) {
-            Some(cycle) if cycle.cost == 0.0 => match cycle.segment(c, value) {
-                Some(i) => certify(i),
-                None => Ok((Vec::new(), Vec::new())),
-            },
-            Some(cycle) if cycle.terms.iter().any(|t| self.candidate[t.0]) => {
-                Ok((cycle.terms.iter().filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }).collect(), Vec::new()))
+        match self.cycles_for(c, true).or_else(|| self.cycles_for(c, false)) {
+            // The cell is +1 on every cycle through it, so the combined room is its segment.
+            Some(found) if found.cost == 0.0 => certify(Interval { low: value - found.down, high: value + found.up, exact: false }),
+            Some(found) if found.cycles.iter().any(|y| y.terms.iter().any(|t| self.candidate[t.0])) => {
+                let mut asked: Vec<Request> =
+                    found.cycles.iter().flat_map(|y| y.terms.iter()).filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }).collect();
+                asked.sort_unstable();
+                asked.dedup();
+                Ok((asked, Vec::new()))
             }
             _ => match self.cheapest_in(self.relations_of[c].iter().copied()) {
                 Some(complement) => one(Request { complement, protects: c }),
