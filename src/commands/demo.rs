@@ -155,5 +155,6 @@ pub fn demo(args: &DemoArgs) -> Result<DemoTimings> {
         "release: {} tables, {} cells, {} primary and {} secondary suppressions; audit passed",
         summary.tables, summary.cells, summary.primary, summary.secondary
     );
+    eprintln!("{}", summary.information_loss);
     Ok(DemoTimings { stages, index: summary.folder.join("html").join("index.html") })
 }

@@ -62,6 +62,7 @@ pub fn run(args: &PackArgs) -> Result<()> {
     };
     let packs = if s.packs == 1 { "1 pack".to_string() } else { format!("{} packs", s.packs) };
     println!("pack: {packs}, {} primary and {} secondary suppressions ({previous}); audit passed", s.primary, s.secondary);
+    println!("{}", s.information_loss);
     println!("{}", s.folder.display());
     Ok(())
 }

@@ -271,5 +271,8 @@ pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
         start.elapsed().as_secs_f64(),
         path.display()
     )?;
+    for dimension in &args.dims {
+        writeln!(stdout, "{}", protection.information_loss.describe(dimension, &[]))?;
+    }
     Ok(())
 }

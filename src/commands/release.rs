@@ -60,6 +60,7 @@ pub fn run(args: &ReleaseArgs) -> Result<()> {
         "release: {} tables, {} published cells checked, {} primary and {} secondary suppressions; audit passed",
         s.tables, s.cells, s.primary, s.secondary
     );
+    println!("{}", s.information_loss);
     println!("{}", s.folder.join("html/index.html").display());
     Ok(())
 }

@@ -50,6 +50,8 @@ pub struct PackSummary {
     pub secondary: usize,
     /// Whether last month's figures were part of the protection.
     pub previous_month: Option<String>,
+    /// Suppressed share of value and suppressed cells by geography level, one line.
+    pub information_loss: String,
 }
 
 /// The month before `period` in the same financial year (none for April).
@@ -137,6 +139,7 @@ pub fn pack(opts: &PackOptions, progress: &Progress) -> Result<PackSummary> {
         primary: c.primary,
         secondary: c.secondary,
         previous_month: grid.previous.as_ref().map(|p| p.period.clone()),
+        information_loss: protected.protection.information_loss.describe("geography", &["England", "region", "LA", "provider"]),
     })
 }
 

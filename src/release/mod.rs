@@ -46,6 +46,8 @@ pub struct ReleaseSummary {
     pub cells: usize,
     pub primary: usize,
     pub secondary: usize,
+    /// Suppressed share of value and suppressed cells by geography level, one line.
+    pub information_loss: String,
 }
 
 /// Runs the whole release: read, protect, write.
@@ -103,5 +105,6 @@ pub fn release(opts: &ReleaseOptions, progress: &Progress) -> Result<ReleaseSumm
     }
     progress.finish();
     let c = &protected.protection.counts;
-    Ok(ReleaseSummary { folder, tables: grids.len(), cells: c.publishable, primary: c.primary, secondary: c.secondary })
+    let information_loss = protected.protection.information_loss.describe("geography", &["England", "region", "LA"]);
+    Ok(ReleaseSummary { folder, tables: grids.len(), cells: c.publishable, primary: c.primary, secondary: c.secondary, information_loss })
 }

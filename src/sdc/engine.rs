@@ -214,7 +214,8 @@ fn finish(problem: &Problem, rules: &RuleSet, statuses: Vec<CellStatus>, interva
         rates: rates.len(),
         rates_suppressed: rates.iter().filter(|r| matches!(r, RateStatus::Suppressed { .. })).count(),
     };
-    Protection { statuses, rates, intervals, counts, notes }
+    let information_loss = crate::sdc::loss::InformationLoss::measure(problem, &statuses);
+    Protection { statuses, rates, intervals, counts, information_loss, notes }
 }
 
 /// What suppressing each cell as a complement costs: `1 + per_unit * value + per_total_dimension

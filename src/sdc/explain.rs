@@ -88,6 +88,8 @@ pub struct Protection {
     /// published cells, from the LP audit.
     pub intervals: Vec<Option<Interval>>,
     pub counts: Counts,
+    /// Suppressed cells by level and share of value ([`crate::sdc::loss`]).
+    pub information_loss: crate::sdc::loss::InformationLoss,
     /// Notes the product must print (for example that rounded totals are not additive).
     pub notes: Vec<String>,
 }

@@ -24,6 +24,7 @@ pub mod gauss;
 pub mod greedy;
 pub mod key;
 pub mod ledger;
+pub mod loss;
 pub mod model;
 pub mod overlap;
 pub mod pattern;

@@ -22,6 +22,8 @@ fn protect_writes_a_contract_folder_with_every_total() {
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("21 cells") && stdout.contains("1 primary") && stdout.contains("3 secondary"), "{stdout}");
+    // The information loss: all four suppressions are LA cells (depth 2 of the area hierarchy).
+    assert!(stdout.contains("suppressed cells by area: level 0 0, level 1 0, level 2 4"), "{stdout}");
 
     let run = out.path().join("protect-t01");
     let csv = std::fs::read_to_string(run.join("csv/t01.csv")).unwrap();
