@@ -54,7 +54,7 @@ impl Attack<'_> {
         // exact disclosure by the elimination's pair rule).
         let found = ascent_interval(sys, echelon, by_free, j, &|_| false)
             .filter(|i| ok(i))
-            .or_else(|| self.neighbourhood_interval(c).filter(|i| ok(i)));
+            .or_else(|| self.neighbourhood_interval(c, 160).filter(|i| ok(i)));
         if let Some(seg) = found {
             return certify(seg);
         }
@@ -71,9 +71,10 @@ impl Attack<'_> {
             _ => match self.cheapest_in(self.relations_of[c].iter().copied()) {
                 Some(complement) => one(Request { complement, protects: c }),
                 // Everything next to it is hidden already, yet the quick certificates fall
-                // short: the exact interval over the whole component decides, and only a
-                // cell that truly needs more gets a complement further away.
-                None => match lp_interval(sys, j) {
+                // short: a wider neighbourhood, then the exact interval over the whole component
+                // decides (a programme over thousands of cells in sparse data, so it comes last),
+                // and only a cell that truly needs more gets a complement further away.
+                None => match self.neighbourhood_interval(c, 800).filter(|i| ok(i)).ok_or(()).or_else(|_| lp_interval(sys, j).map_err(|_| ())) {
                     Ok(i) if ok(&i) => certify(Interval { exact: false, ..i }),
                     _ => one(self.complement_for(c, &[], rels)?),
                 },
@@ -81,21 +82,20 @@ impl Attack<'_> {
         }
     }
 
-    /// A certified part of a cell's interval from linear programming over its neighbourhood
-    /// (unknown cells up to a few relations away), every other unknown cell held at its true
+    /// A certified part of a cell's interval from linear programming over its neighbourhood (up to
+    /// `size` unknown cells a few relations away), every other unknown cell held at its true
     /// value: each solution of that smaller problem is a solution of the whole one, so the
     /// interval found lies inside the true one.
-    fn neighbourhood_interval(&self, c: CellId) -> Option<Interval> {
-        const NEIGHBOURHOOD: usize = 160;
+    fn neighbourhood_interval(&self, c: CellId, size: usize) -> Option<Interval> {
         let mut near = vec![c];
         let mut seen = std::collections::HashSet::from([c]);
         let mut at = 0;
-        while at < near.len() && near.len() < NEIGHBOURHOOD {
+        while at < near.len() && near.len() < size {
             let x = near[at];
             at += 1;
             for &r in &self.relations_of[x] {
                 for &(y, _) in &self.problem.relations[r as usize].terms {
-                    if self.unknown[y] && near.len() < NEIGHBOURHOOD && seen.insert(y) {
+                    if self.unknown[y] && near.len() < size && seen.insert(y) {
                         near.push(y);
                     }
                 }
