@@ -227,6 +227,7 @@ pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
     folder.write_manifest(&manifest)?;
     if !args.no_audit_record {
         let mut record = AuditRecord::new("protect", rules_hash, inputs);
+        record.information_loss = Some(protection.information_loss.clone());
         let coordinates = |id: usize| {
             let key = &problem.cells[id].key;
             CellCoordinates {

@@ -135,6 +135,7 @@ impl Report {
 /// The restricted audit record of the extract.
 pub fn audit_record(table: &OutputTable, protection: &Protection, ids: &[CellId], rules: FileHash) -> AuditRecord {
     let mut record = AuditRecord::new("extract", rules, vec![]);
+    record.information_loss = Some(protection.information_loss.clone());
     // Where each cell is shown, so a secondary cell names the primary cells it protects.
     let location: std::collections::HashMap<CellId, CellCoordinates> =
         table.rows.iter().zip(ids).map(|(row, &id)| (id, CellCoordinates::of_row(table, row))).collect();

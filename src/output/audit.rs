@@ -102,6 +102,10 @@ pub struct AuditRecord {
     pub inputs: Vec<FileHash>,
     /// Every suppressed cell of the run.
     pub suppressed: Vec<SuppressedCell>,
+    /// What the suppressions cost: cells by level of each hierarchy and the suppressed share
+    /// of the value of all cells of the protection (absent in records of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub information_loss: Option<crate::sdc::loss::InformationLoss>,
 }
 
 impl AuditRecord {
@@ -113,6 +117,7 @@ impl AuditRecord {
             rules,
             inputs,
             suppressed: Vec::new(),
+            information_loss: None,
         }
     }
 

@@ -201,6 +201,7 @@ pub fn submission_inputs(wh: &Warehouse) -> Result<Vec<FileHash>> {
 /// The restricted audit record of the `[c]` cells of `tables` (packs and provider reports).
 pub fn audit_record(product: &str, tables: &[OutputTable], protected: &ProtectedPack, rules: FileHash, inputs: Vec<FileHash>) -> AuditRecord {
     let mut record = AuditRecord::new(product, rules, inputs);
+    record.information_loss = Some(protected.protection.information_loss.clone());
     // Where each cell is shown, so a secondary cell names the primary cells it protects.
     let mut location: HashMap<CellId, CellCoordinates> = HashMap::new();
     for t in tables {

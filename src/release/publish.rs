@@ -174,6 +174,7 @@ fn submission_inputs(wh: &Warehouse) -> Result<Vec<FileHash>> {
 
 fn audit_record(tables: &[OutputTable], grids: &[Grid], protected: &Protected, rules: FileHash, inputs: Vec<FileHash>) -> AuditRecord {
     let mut record = AuditRecord::new("release", rules, inputs);
+    record.information_loss = Some(protected.protection.information_loss.clone());
     // Where each engine cell is first shown, to name the cells a complement protects.
     let mut location: HashMap<usize, CellCoordinates> = HashMap::new();
     for (t, g) in tables.iter().zip(grids) {

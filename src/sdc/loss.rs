@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::sdc::explain::CellStatus;
 use crate::sdc::model::Problem;
 
 /// What the suppressions cost the reader.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InformationLoss {
     /// Per dimension: suppressed publishable cells by the depth of their category in its
     /// hierarchy (0 for the total such as England, 1 for its children such as regions, 2 for

@@ -53,6 +53,8 @@ fn protect_writes_a_contract_folder_with_every_total() {
 
     let audit = std::fs::read_to_string(run.join("restricted/audit.json")).unwrap();
     assert!(audit.contains("primary") && audit.contains("secondary"), "{audit}");
+    let audit: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(audit["information_loss"]["suppressed_by_level"]["area"]["2"], 4, "{audit}");
     assert!(!csv.contains("primary") && !csv.contains("secondary"));
 }
 
