@@ -228,7 +228,7 @@ impl<'a> Attack<'a> {
     /// Rules for combinations of cycles: many alternatives in one dimension at a time, every path
     /// down a sibling.
     fn combination_rules(&self) -> CycleRules<'_> {
-        CycleRules { options_per_dimension: 3, broad_options: 48, ..self.cycle_rules_wide(true) }
+        CycleRules { options_per_dimension: 3, broad_options: 24, ..self.cycle_rules_wide(true) }
     }
 
     /// Cheapest cycles through `c` that protect it (or, for a complement, move it at all): one
