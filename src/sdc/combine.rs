@@ -14,8 +14,9 @@
 //! accepts the combined interval. Amplitudes are bounded by what each `-1` cell has left after
 //! the cycles already chosen, so the combined deviation is checked, not assumed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use crate::sdc::audit::Interval;
 use crate::sdc::cube::{Cycle, CycleRules};
 use crate::sdc::model::CellId;
 
@@ -27,6 +28,14 @@ pub struct Combination {
     pub up: f64,
     pub down: f64,
     pub cost: f64,
+}
+
+impl Combination {
+    /// Certified part of the cell's feasible interval: the cell is `+1` on every cycle through
+    /// it, so their sum moves it up by `up` and one of them down by `down`.
+    pub fn segment(&self, value: f64) -> Interval {
+        Interval { low: value - self.down, high: value + self.up, exact: false }
+    }
 }
 
 /// Most cycles through one cell looked at.
@@ -67,7 +76,7 @@ impl CycleRules<'_> {
     /// Adds cycles by marginal cost per unit of room until `accept` takes the interval.
     fn greedy(&self, mut cycles: Vec<Cycle>, wanted: f64, accept: &dyn Fn(f64, f64) -> bool) -> Option<Combination> {
         let mut shift: HashMap<CellId, f64> = HashMap::new();
-        let mut paid: HashMap<CellId, ()> = HashMap::new();
+        let mut paid: HashSet<CellId> = HashSet::new();
         let mut chosen: Vec<Cycle> = Vec::new();
         let (mut up, mut down, mut cost) = (0.0f64, 0.0f64, 0.0f64);
         let room = |cycle: &Cycle, shift: &HashMap<CellId, f64>| {
@@ -78,12 +87,12 @@ impl CycleRules<'_> {
                 .map(|t| self.problem.cells[t.0].value.max(0.0) + shift.get(&t.0).copied().unwrap_or(0.0))
                 .fold(f64::INFINITY, f64::min)
         };
-        let marginal = |cycle: &Cycle, paid: &HashMap<CellId, ()>| {
+        let marginal = |cycle: &Cycle, paid: &HashSet<CellId>| {
             let mut seen: Vec<CellId> = Vec::new();
             cycle
                 .terms
                 .iter()
-                .filter(|t| !paid.contains_key(&t.0))
+                .filter(|t| !paid.contains(&t.0))
                 .filter(|t| !seen.contains(&t.0) && { seen.push(t.0); true })
                 .map(|t| self.usable_cost(t.0).unwrap_or(f64::INFINITY))
                 .sum::<f64>()
@@ -103,7 +112,7 @@ impl CycleRules<'_> {
             let amplitude = r.min(need);
             for &(c, s) in &cycle.terms {
                 *shift.entry(c).or_insert(0.0) += amplitude * s as f64;
-                if paid.insert(c, ()).is_none() {
+                if paid.insert(c) {
                     cost += self.usable_cost(c).unwrap_or(f64::INFINITY);
                 }
             }
@@ -135,7 +144,8 @@ mod tests {
         let rows: Vec<(&[&str], f64)> = rows.iter().map(|(k, v)| (k.as_slice(), *v)).collect();
         let mut b = ProblemBuilder::new("t");
         b.add_table(&def, &aggregate(&def, &inner(&rows)).unwrap()).unwrap();
-        let problem = b.build();
+        let inputs = crate::sdc::cube::SearchInputs::new(b.build());
+        let problem = &inputs.problem;
         let n = problem.cells.len();
         let id = |coords: &[(&str, &str)]| problem.cell_id(&CellKey::new("n", coords.iter().map(|(d, c)| (d.to_string(), c.to_string())).collect())).unwrap();
         let p = id(&[("geo", "A"), ("sex", "u")]);
@@ -144,20 +154,8 @@ mod tests {
             unknown[c] = cell.value > 0.0 && cell.value < 5.0;
         }
         let candidate: Vec<bool> = (0..n).map(|c| !unknown[c] && problem.cells[c].value > 0.0).collect();
-        let cost: Vec<f64> = problem.cells.iter().map(|c| 1.0 + c.value + 1000.0 * c.aggregation_level as f64).collect();
-        let relations_of = problem.relations_of_cells();
-        let located = crate::sdc::cube::locate(&problem);
-        let rules = crate::sdc::cube::CycleRules {
-            problem: &problem,
-            relations_of: &relations_of,
-            unknown: &unknown,
-            candidate: &candidate,
-            singleton: &vec![false; n],
-            cost: &cost,
-            options_per_dimension: 3,
-            check_balance: true,
-            broad_options: 8,
-        };
+        let rules = inputs.rules(&unknown, &candidate, 8);
+        let located = &inputs.located;
         let accept = |up: f64, down: f64| down >= 1.0 && 1.0 + up >= 5.0;
         let single = rules.cheapest(p, located[p].as_ref().unwrap(), false, 4.0, &accept).unwrap();
         let england_u = id(&[("sex", "u")]);

@@ -286,6 +286,40 @@ impl CycleRules<'_> {
     }
 }
 
+/// What a cycle search borrows, owned, for tests: the problem, its relations by cell, where
+/// each cell is, no singletons, and costs `1 + value + 1000 * level`.
+#[cfg(test)]
+pub(crate) struct SearchInputs {
+    pub problem: Problem,
+    pub located: Vec<Option<(u32, Vec<u32>)>>,
+    relations_of: Vec<Vec<u32>>,
+    cost: Vec<f64>,
+    singleton: Vec<bool>,
+}
+
+#[cfg(test)]
+impl SearchInputs {
+    pub(crate) fn new(problem: Problem) -> Self {
+        let cost = problem.cells.iter().map(|c| 1.0 + c.value + 1000.0 * c.aggregation_level as f64).collect();
+        SearchInputs { relations_of: problem.relations_of_cells(), located: locate(&problem), singleton: vec![false; problem.cells.len()], cost, problem }
+    }
+
+    /// Search rules (3 alternatives per dimension, cycles checked against every relation).
+    pub(crate) fn rules<'a>(&'a self, unknown: &'a [bool], candidate: &'a [bool], broad_options: usize) -> CycleRules<'a> {
+        CycleRules {
+            problem: &self.problem,
+            relations_of: &self.relations_of,
+            unknown,
+            candidate,
+            singleton: &self.singleton,
+            cost: &self.cost,
+            options_per_dimension: 3,
+            check_balance: true,
+            broad_options,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::sdc::tests::{dim, inner, official};
@@ -301,28 +335,15 @@ mod tests {
         let rows: Vec<(&[&str], f64)> = vec![(&["a", "x"], 2.0), (&["a", "y"], 20.0), (&["a", "z"], 40.0), (&["b", "x"], 30.0), (&["b", "y"], 9.0), (&["b", "z"], 50.0), (&["c", "x"], 60.0), (&["c", "y"], 70.0), (&["c", "z"], 80.0)];
         let mut b = ProblemBuilder::new("t");
         b.add_table(&def, &aggregate(&def, &inner(&rows)).unwrap()).unwrap();
-        let problem = b.build();
-        let n = problem.cells.len();
-        let p = problem.cell_id(&CellKey::new("n", vec![("row".into(), "a".into()), ("col".into(), "x".into())])).unwrap();
+        let inputs = super::SearchInputs::new(b.build());
+        let n = inputs.problem.cells.len();
+        let p = inputs.problem.cell_id(&CellKey::new("n", vec![("row".into(), "a".into()), ("col".into(), "x".into())])).unwrap();
         let mut unknown = vec![false; n];
         unknown[p] = true;
         let candidate: Vec<bool> = (0..n).map(|c| c != p).collect();
-        let cost: Vec<f64> = problem.cells.iter().map(|c| 1.0 + c.value + 1000.0 * c.aggregation_level as f64).collect();
-        let relations_of = problem.relations_of_cells();
-        let located = super::locate(&problem);
-        let rules = super::CycleRules {
-            problem: &problem,
-            relations_of: &relations_of,
-            unknown: &unknown,
-            candidate: &candidate,
-            singleton: &vec![false; n],
-            cost: &cost,
-            options_per_dimension: 3,
-            check_balance: true,
-            broad_options: 0,
-        };
+        let rules = inputs.rules(&unknown, &candidate, 0);
         let _ = official();
-        let cycle = rules.cheapest(p, located[p].as_ref().unwrap(), true, 5.0, &|up, down| up + down >= 5.0).unwrap();
+        let cycle = rules.cheapest(p, inputs.located[p].as_ref().unwrap(), true, 5.0, &|up, down| up + down >= 5.0).unwrap();
         assert_eq!(cycle.terms.len(), 4);
         assert_eq!(cycle.cost, 21.0 + 31.0 + 10.0);
         assert_eq!((cycle.up, cycle.down), (20.0, 2.0));

@@ -277,8 +277,7 @@ impl<'a> Attack<'a> {
                         self.apply_cycle(p, cycle);
                     }
                     // The cycles' sum is a feasible deviation too: it moves `p` up by all their room.
-                    let value = self.problem.cells[p].value;
-                    self.certificate[p] = Some(merge(self.certificate[p], Interval { low: value - found.down, high: value + found.up, exact: false }));
+                    self.certificate[p] = Some(merge(self.certificate[p], found.segment(self.problem.cells[p].value)));
                 }
             }
         }

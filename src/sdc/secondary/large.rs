@@ -59,8 +59,7 @@ impl Attack<'_> {
             return certify(seg);
         }
         match self.cycles_for(c, true).or_else(|| self.cycles_for(c, false)) {
-            // The cell is +1 on every cycle through it, so the combined room is its segment.
-            Some(found) if found.cost == 0.0 => certify(Interval { low: value - found.down, high: value + found.up, exact: false }),
+            Some(found) if found.cost == 0.0 => certify(found.segment(value)),
             Some(found) if found.cycles.iter().any(|y| y.terms.iter().any(|t| self.candidate[t.0])) => {
                 let mut asked: Vec<Request> =
                     found.cycles.iter().flat_map(|y| y.terms.iter()).filter(|t| self.candidate[t.0]).map(|t| Request { complement: t.0, protects: c }).collect();
@@ -74,9 +73,12 @@ impl Attack<'_> {
                 // short: a wider neighbourhood, then the exact interval over the whole component
                 // decides (a programme over thousands of cells in sparse data, so it comes last),
                 // and only a cell that truly needs more gets a complement further away.
-                None => match self.neighbourhood_interval(c, 800).filter(|i| ok(i)).ok_or(()).or_else(|_| lp_interval(sys, j).map_err(|_| ())) {
-                    Ok(i) if ok(&i) => certify(Interval { exact: false, ..i }),
-                    _ => one(self.complement_for(c, &[], rels)?),
+                None => match self.neighbourhood_interval(c, 800).filter(|i| ok(i)) {
+                    Some(i) => certify(i),
+                    None => match lp_interval(sys, j) {
+                        Ok(i) if ok(&i) => certify(Interval { exact: false, ..i }),
+                        _ => one(self.complement_for(c, &[], rels)?),
+                    },
                 },
             },
         }
