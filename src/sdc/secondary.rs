@@ -24,6 +24,7 @@
 
 use rayon::prelude::*;
 
+mod dead_end;
 mod large;
 
 use crate::sdc::audit::{direction_width, lp_interval, Interval, LocalSystem};
@@ -183,10 +184,7 @@ impl<'a> Attack<'a> {
             .or_else(|| self.last_resort_in(self.relations_of[cell].iter().copied()))
             .or_else(|| self.last_resort_in(component_rels.iter().copied()))
             .map(|complement| Request { complement, protects: cell })
-            .ok_or_else(|| SdcError::Unprotectable {
-                key: self.problem.cells[cell].key.to_string(),
-                reason: "no published cell left to suppress as a complement".into(),
-            })
+            .ok_or_else(|| self.dead_end(cell))
     }
 
     fn echelon(&self, sys: &LocalSystem, drop_col: Option<u32>, cell: CellId) -> Result<Echelon, SdcError> {

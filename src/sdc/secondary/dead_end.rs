@@ -1,0 +1,59 @@
+//! The message of a dead end: a cell that must stay hidden, whose relations have no published
+//! cell left to suppress. It names each relation with the status of every cell in it, and which
+//! of them an earlier product of the ledger fixed, so the user can see what blocked the run.
+
+use super::Attack;
+use crate::sdc::error::SdcError;
+use crate::sdc::model::CellId;
+
+/// At most this many relations are spelled out (a total can be in hundreds).
+const SHOWN: usize = 4;
+
+impl Attack<'_> {
+    /// Why `cell` cannot be protected, relation by relation.
+    pub(super) fn dead_end(&self, cell: CellId) -> SdcError {
+        let status = |c: CellId| match (self.in_ledger[c], self.unknown[c]) {
+            (true, _) => "published earlier",
+            (false, true) if self.problem.cells[c].publishable => "suppressed",
+            (false, true) => "not shown",
+            (false, false) => "published now, a zero or not a complement",
+        };
+        let rels = &self.relations_of[cell];
+        let mut lines: Vec<String> = rels
+            .iter()
+            .take(SHOWN)
+            .map(|&r| {
+                let terms = &self.problem.relations[r as usize].terms;
+                let side = |sign: i64| {
+                    let parts: Vec<String> = terms
+                        .iter()
+                        .filter(|t| t.1.signum() == sign)
+                        .map(|&(c, _)| format!("{} [{}]", self.problem.cells[c].key, status(c)))
+                        .collect();
+                    parts.join(" + ")
+                };
+                format!("{} = {}", side(1), side(-1))
+            })
+            .collect();
+        if rels.len() > SHOWN {
+            lines.push(format!("and {} more relations", rels.len() - SHOWN));
+        }
+        let earlier = rels
+            .iter()
+            .flat_map(|&r| self.problem.relations[r as usize].terms.iter().map(|t| t.0))
+            .filter(|&c| self.in_ledger[c])
+            .count();
+        let advice = if earlier > 0 {
+            "cells of its relations were fixed by earlier products of the publication ledger; publish \
+             it into a new folder (a new ledger), and see the README on the orders of publication \
+             that are known to work"
+        } else {
+            "every cell next to it is hidden already and the interval is still too narrow; loosen \
+             the protection level or publish the table with fewer categories"
+        };
+        SdcError::Unprotectable {
+            key: self.problem.cells[cell].key.to_string(),
+            reason: format!("no published cell left to suppress as a complement; {advice}. Its relations: {}", lines.join("; ")),
+        }
+    }
+}
