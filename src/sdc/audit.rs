@@ -161,30 +161,14 @@ pub fn lp_interval(sys: &LocalSystem, col: usize) -> Result<Interval, String> {
 }
 
 fn optimise(sys: &LocalSystem, col: usize, maximise: bool) -> Result<f64, String> {
-    match solve(sys, &[(col, 1.0)], maximise)? {
-        Some(x) => Ok(x[col]),
-        None if maximise => Ok(f64::INFINITY),
-        None => Err("unbounded below".into()),
-    }
-}
-
-/// A point of the attacker's feasible set that optimises `sum(weight * x)` (`None` when the
-/// objective is unbounded). Every feasible point is a table the attacker cannot rule out, so the
-/// segment from the true values to it certifies part of every cell's interval at once.
-pub fn lp_point(sys: &LocalSystem, weights: &[(usize, f64)], maximise: bool) -> Result<Option<Vec<f64>>, String> {
-    Ok(solve(sys, weights, maximise)?.map(|x| x.into_iter().map(|v| v.max(0.0)).collect()))
-}
-
-/// The optimum of `sum(weight * x)` over the system with every cell non-negative (`None` when
-/// unbounded).
-fn solve(sys: &LocalSystem, weights: &[(usize, f64)], maximise: bool) -> Result<Option<Vec<f64>>, String> {
     let mut vars = ProblemVariables::new();
     let xs: Vec<Variable> = (0..sys.cells.len()).map(|_| vars.add(variable().min(0.0))).collect();
-    let mut objective = Expression::with_capacity(weights.len());
-    for &(j, w) in weights {
-        objective.add_mul(w, xs[j]);
-    }
-    let mut model = if maximise { vars.maximise(objective).using(microlp) } else { vars.minimise(objective).using(microlp) };
+    let objective = xs[col];
+    let mut model = if maximise {
+        vars.maximise(objective).using(microlp)
+    } else {
+        vars.minimise(objective).using(microlp)
+    };
     for (terms, rhs) in &sys.rows {
         let mut e = Expression::with_capacity(terms.len());
         for &(j, a) in terms {
@@ -193,8 +177,8 @@ fn solve(sys: &LocalSystem, weights: &[(usize, f64)], maximise: bool) -> Result<
         model = model.with(e.eq(*rhs));
     }
     match model.solve() {
-        Ok(solution) => Ok(Some(xs.iter().map(|&x| solution.value(x)).collect())),
-        Err(ResolutionError::Unbounded) => Ok(None),
+        Ok(solution) => Ok(solution.value(objective)),
+        Err(ResolutionError::Unbounded) if maximise => Ok(f64::INFINITY),
         Err(e) => Err(e.to_string()),
     }
 }
