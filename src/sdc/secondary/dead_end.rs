@@ -57,3 +57,28 @@ impl Attack<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sdc::tests::{dim, inner, official};
+    use crate::sdc::*;
+
+    /// A table whose total and one part were published by an earlier run: the other part, 3, is
+    /// sensitive and has nothing left to hide next to it. The message names the relation, each
+    /// cell's status, and that the ledger fixed them.
+    #[test]
+    fn a_dead_end_names_the_relation_and_what_earlier_products_fixed() {
+        let def = TableDef { id: "t".into(), measure: "n".into(), dimensions: vec![dim("area", &[("a", None), ("b", None)])] };
+        let mut b = ProblemBuilder::new("s");
+        b.add_table(&def, &aggregate(&def, &inner(&[(&["a"], 3.0), (&["b"], 12.0)])).unwrap()).unwrap();
+        let problem = b.build();
+        let mut ledger = Ledger::new();
+        for (key, v) in [(CellKey::new("n", vec![]), 15.0), (CellKey::new("n", vec![("area".into(), "b".into())]), 12.0)] {
+            ledger.record(LedgerEntry { series: problem.series.clone(), key, value: v });
+        }
+        let err = protect(&problem, &official(), &ledger).unwrap_err().to_string();
+        assert!(err.contains("cannot protect cell n[area=a]"), "{err}");
+        assert!(err.contains("[published earlier]") && err.contains("n[area=a] [suppressed]"), "{err}");
+        assert!(err.contains("fixed by earlier products"), "{err}");
+    }
+}
