@@ -42,14 +42,18 @@ fn holds(problem: &Problem, terms: &[(CellId, i64)]) -> bool {
 
 /// `total (v) = part (v) + ...`, for messages.
 pub(crate) fn describe(problem: &Problem, terms: &[(CellId, i64)]) -> String {
+    describe_with(problem, terms, |c| format!("({})", problem.cells[c].value))
+}
+
+/// `total NOTE = part NOTE + ...`, each cell's key followed by `note(cell)`, for messages.
+pub(crate) fn describe_with(problem: &Problem, terms: &[(CellId, i64)], note: impl Fn(CellId) -> String) -> String {
     let side = |sign: i64| {
         terms
             .iter()
             .filter(|t| t.1.signum() == sign)
             .map(|&(c, a)| {
-                let cell = &problem.cells[c];
                 let times = if a.abs() == 1 { String::new() } else { format!("{} x ", a.abs()) };
-                format!("{times}{} ({})", cell.key, cell.value)
+                format!("{times}{} {}", problem.cells[c].key, note(c))
             })
             .collect::<Vec<_>>()
             .join(" + ")

@@ -3,6 +3,7 @@
 //! of them an earlier product of the ledger fixed, so the user can see what blocked the run.
 
 use super::Attack;
+use crate::sdc::complete::describe_with;
 use crate::sdc::error::SdcError;
 use crate::sdc::model::CellId;
 
@@ -22,28 +23,14 @@ impl Attack<'_> {
         let mut lines: Vec<String> = rels
             .iter()
             .take(SHOWN)
-            .map(|&r| {
-                let terms = &self.problem.relations[r as usize].terms;
-                let side = |sign: i64| {
-                    let parts: Vec<String> = terms
-                        .iter()
-                        .filter(|t| t.1.signum() == sign)
-                        .map(|&(c, _)| format!("{} [{}]", self.problem.cells[c].key, status(c)))
-                        .collect();
-                    parts.join(" + ")
-                };
-                format!("{} = {}", side(1), side(-1))
-            })
+            .map(|&r| describe_with(self.problem, &self.problem.relations[r as usize].terms, |c| format!("[{}]", status(c))))
             .collect();
         if rels.len() > SHOWN {
             lines.push(format!("and {} more relations", rels.len() - SHOWN));
         }
-        let earlier = rels
-            .iter()
-            .flat_map(|&r| self.problem.relations[r as usize].terms.iter().map(|t| t.0))
-            .filter(|&c| self.in_ledger[c])
-            .count();
-        let advice = if earlier > 0 {
+        let fixed_earlier =
+            rels.iter().flat_map(|&r| self.problem.relations[r as usize].terms.iter()).any(|&(c, _)| self.in_ledger[c]);
+        let advice = if fixed_earlier {
             "cells of its relations were fixed by earlier products of the publication ledger; publish \
              it into a new folder (a new ledger), and see the README on the orders of publication \
              that are known to work"
