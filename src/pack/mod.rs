@@ -9,6 +9,7 @@
 
 pub mod cells;
 pub mod protect;
+mod release_links;
 pub mod publish;
 pub mod tables;
 

@@ -121,14 +121,27 @@ pub fn ytd_key(period: &str, measure: &str, area: &str, substance: &str) -> Cell
 }
 
 fn raw_ytd_key(period: &str, measure: &str, area: &str, substance: &str) -> CellKey {
+    raw_key(period, measure, area, Some(("substance_group", substance)).filter(|_| substance != TOTAL))
+}
+
+fn raw_key(period: &str, measure: &str, area: &str, category: Option<(&str, &str)>) -> CellKey {
     let mut coords = Vec::new();
     if area != ENGLAND_CODE {
         coords.push(("geography".to_string(), area.to_string()));
     }
-    if substance != TOTAL {
-        coords.push(("substance_group".to_string(), substance.to_string()));
+    if let Some((dimension, category)) = category {
+        coords.push((dimension.to_string(), category.to_string()));
     }
     CellKey::new(&qualified_measure(period, measure), coords)
+}
+
+/// [`ytd_key`] under another categorisation than substance group (a release's PHOF group).
+pub fn canonical_ytd_key(period: &str, measure: &str, area: &str, category: (&str, &str)) -> CellKey {
+    let key = raw_key(period, measure, area, Some(category));
+    match crate::measures::period::Period::parse(period) {
+        Ok(p) => crate::release::protect::canonical_key(&key, release_links(), "adult", &p),
+        Err(_) => key,
+    }
 }
 
 fn dimensions(grid: &PackGrid) -> Vec<DimensionDef> {
@@ -175,6 +188,7 @@ pub fn protect_packs(grid: &PackGrid, rules: &RuleSet, ledger: &Ledger) -> Resul
     if let Some(previous) = &grid.previous {
         add_previous_month(&mut builder, grid, previous, ledger, &cells)?;
     }
+    super::release_links::add_release_sums(&mut builder, grid, release_links(), ledger, &cells)?;
     let mut provider_cells = HashMap::new();
     for agency in &grid.providers {
         for m in PROVIDER_MEASURES {

@@ -323,6 +323,14 @@ impl ProblemBuilder {
         Ok(ids)
     }
 
+    /// Adds a cell this product does not show but an earlier product of the ledger did (a
+    /// release's PHOF "non-opiate" in the packs): publishable, so the ledger's status binds it
+    /// (published: a known constant; suppressed: suppressed again and protected). Only for cells
+    /// the ledger holds, since a publishable cell the ledger lacks could be chosen as published.
+    pub fn add_earlier_cell(&mut self, table: &str, key: CellKey, value: f64, kind: CellKind) -> Result<CellId, SdcError> {
+        self.problem.add_cell(table, Cell { key, value, kind, publishable: true, aggregation_level: 1, tables: vec![] })
+    }
+
     /// Adds an internal-only cell (never published; protected when sensitive).
     pub fn add_internal_cell(&mut self, table: &str, key: CellKey, value: f64, kind: CellKind) -> Result<CellId, SdcError> {
         self.problem.add_cell(table, Cell { key, value, kind, publishable: false, aggregation_level: 0, tables: vec![] })

@@ -1,0 +1,124 @@
+//! The release's cells that sum substance groups the packs show one by one (PHOF "non-opiate" =
+//! "non-opiate only" + "non-opiate and alcohol", by the release table list's category links).
+//!
+//! The packs do not show such a cell, but a reader who has the release does: when the release
+//! published it, `non-opiate and alcohol` = the release's figure - the packs' `non-opiate only`,
+//! so the packs must not hide one part and show the other. Each such cell the ledger holds joins
+//! the packs' problem with its relation to the parts: published earlier, it is a known constant;
+//! suppressed earlier, it stays suppressed and keeps its protection. Cells the ledger does not
+//! hold are left out (an unknown sum adds nothing an attacker could use).
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+
+use super::protect::{canonical_ytd_key, PackGrid, SERIES};
+use crate::release::spec::LinkSpec;
+use crate::sdc::{CellId, CellKind, Ledger, ProblemBuilder};
+
+/// Table name of the joined release cells (never rendered; it names them in audit records).
+pub const TABLE: &str = "release-category-sums";
+
+/// Adds, for every measure, area and multi-group category link, the release's sum cell that the
+/// ledger holds, with `sum = parts`; returns how many were added.
+pub fn add_release_sums(
+    builder: &mut ProblemBuilder,
+    grid: &PackGrid,
+    links: &[LinkSpec],
+    ledger: &Ledger,
+    cells: &HashMap<(String, String, String), CellId>,
+) -> Result<usize> {
+    let mut added = 0;
+    let measures: Vec<&str> = {
+        let mut m: Vec<&str> = cells.keys().map(|(m, _, _)| m.as_str()).collect();
+        m.sort_unstable();
+        m.dedup();
+        m
+    };
+    for link in links {
+        let Some(groups) = link.equals_substance.as_ref().filter(|g| g.len() > 1) else { continue };
+        for &measure in &measures {
+            for area in &grid.areas {
+                let parts: Option<Vec<CellId>> =
+                    groups.iter().map(|g| cells.get(&(measure.to_string(), area.code.clone(), g.clone())).copied()).collect();
+                let Some(parts) = parts else { continue };
+                let key = canonical_ytd_key(&grid.now.period, measure, &area.code, (&link.dimension, &link.category));
+                if ledger.get(SERIES, &key).is_none() && !ledger.is_suppressed(SERIES, &key) {
+                    continue;
+                }
+                let value: f64 = groups.iter().map(|g| grid.now.get(measure, &area.code, g)).sum();
+                let id = builder
+                    .add_earlier_cell(TABLE, key, value, CellKind::Count)
+                    .with_context(|| format!("adding the release's {} {} of {measure} in {}", link.dimension, link.category, area.code))?;
+                let mut terms = vec![(id, 1)];
+                terms.extend(parts.into_iter().map(|p| (p, -1)));
+                builder.add_relation(terms).context("linking a release category to its substance groups")?;
+                added += 1;
+            }
+        }
+    }
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::geography::ENGLAND_CODE;
+    use crate::pack::cells::{YtdCounts, MEASURES};
+    use crate::pack::protect::{canonical_ytd_key, protect_packs, PackGrid, ProtectedPack, SERIES};
+    use crate::release::data::{Area, TOTAL};
+    use crate::sdc::{Ledger, LedgerEntry, RuleSet};
+
+    const GROUPS: [&str; 3] = ["non-opiate only", "non-opiate and alcohol", "alcohol only"];
+
+    fn area(level: &'static str, code: &str, parent: Option<&str>) -> Area {
+        Area { level, code: code.into(), name: code.into(), parent: parent.map(str::to_string) }
+    }
+
+    /// One region of two LAs: L1 has 2 people with non-opiate only, L2 2 with alcohol only, every
+    /// other cell 30, the same for every measure.
+    fn grid() -> PackGrid {
+        let areas = vec![area("england", ENGLAND_CODE, None), area("region", "R1", Some(ENGLAND_CODE)), area("la", "L1", Some("R1")), area("la", "L2", Some("R1"))];
+        let leaves = [("L1", GROUPS[0], 2.0), ("L1", GROUPS[1], 30.0), ("L1", GROUPS[2], 30.0), ("L2", GROUPS[0], 30.0), ("L2", GROUPS[1], 30.0), ("L2", GROUPS[2], 2.0)];
+        let mut now = YtdCounts { period: "2025-03".into(), values: HashMap::new() };
+        for m in MEASURES {
+            for (la, s, v) in leaves {
+                for a in [la, "R1", ENGLAND_CODE] {
+                    for sub in [s, TOTAL] {
+                        *now.values.entry((m.to_string(), a.to_string(), sub.to_string())).or_insert(0.0) += v;
+                    }
+                }
+            }
+        }
+        let substances = std::iter::once(TOTAL).chain(GROUPS).map(|s| (s.to_string(), None)).collect();
+        PackGrid { areas, substances, now, previous: None, providers: vec![], provider_counts: HashMap::new(), months: vec![], trend: HashMap::new() }
+    }
+
+    fn rules() -> RuleSet {
+        let text = "name = \"t\"\nmode = \"suppress\"\nmarker = \"[c]\"\n[counts]\nsensitive = [[1, 4]]\nzeros = \"publish\"\n[secondary]\nenabled = true\nsingleton = true\nprotection_level = 3\n[cost]\nper_unit = 1.0\nper_total_dimension = 1000.0\n";
+        RuleSet::parse(text, std::path::Path::new("test.toml")).unwrap()
+    }
+
+    /// L1's "non-opiate only" hidden while its "non-opiate and alcohol" is shown: with the
+    /// release's PHOF non-opiate of L1 published, the hidden one is their difference.
+    fn differenced(p: &ProtectedPack) -> bool {
+        let hidden = |s: &str| p.cell("in_treatment", "L1", s).unwrap().1.is_suppressed();
+        hidden(GROUPS[0]) != hidden(GROUPS[1])
+    }
+
+    #[test]
+    fn a_published_release_sum_of_two_groups_is_a_constant_of_the_packs() {
+        let g = grid();
+        // Without the release, hiding the two small cells with "alcohol only" and "non-opiate
+        // only" of the other LA is the cheapest pattern (it shows L1's non-opiate and alcohol).
+        let alone = protect_packs(&g, &rules(), &Ledger::new()).unwrap();
+        assert!(differenced(&alone), "the control pattern does not need the link, so the test could not fail");
+        let mut ledger = Ledger::new();
+        let key = canonical_ytd_key("2025-03", "in_treatment", "L1", ("phof_group", "non-opiate"));
+        ledger.record(LedgerEntry { series: SERIES.into(), key: key.clone(), value: 32.0 });
+        let after_release = protect_packs(&g, &rules(), &ledger).unwrap();
+        assert!(after_release.problem.cell_id(&key).is_some(), "the release's cell joins the problem");
+        assert!(!differenced(&after_release), "L1's two non-opiate groups are hidden or shown together");
+    }
+}
