@@ -213,6 +213,7 @@ pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
                     parent: (!parent.is_empty()).then_some(parent),
                     additive: true,
                     additive_measures: None,
+                    equals: None,
                 }
             })
             .collect(),

@@ -91,6 +91,11 @@ pub struct ManifestDimension {
     /// presentations over the months of a year). Absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additive_measures: Option<Vec<String>>,
+    /// Categories that equal a sum of another dimension's categories, for the same population,
+    /// measure, period, area and other coordinates, in whatever table or product shows them:
+    /// category -> {other dimension -> [its categories]}. Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<BTreeMap<String, BTreeMap<String, Vec<String>>>>,
 }
 
 fn additive_by_default() -> bool {
@@ -112,6 +117,8 @@ impl ManifestDimension {
             parent: d.parent.clone(),
             additive,
             additive_measures,
+            equals: Some(d.equals.iter().map(|(c, (dim, cats))| (c.clone(), BTreeMap::from([(dim.clone(), cats.clone())]))).collect())
+                .filter(|m: &BTreeMap<_, _>| !m.is_empty()),
         }
     }
 

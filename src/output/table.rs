@@ -130,6 +130,10 @@ pub struct DimensionMeta {
     pub parent: Option<BTreeMap<String, String>>,
     /// Whether the categories (those without a parent) add up to the total.
     pub additivity: Additivity,
+    /// Categories that count exactly the people of categories of another dimension, summed:
+    /// category -> (other dimension, its categories). A release's PHOF `non-opiate` is the
+    /// substance groups `non-opiate only` + `non-opiate and alcohol` of the packs.
+    pub equals: BTreeMap<String, (String, Vec<String>)>,
 }
 
 impl DimensionMeta {
@@ -141,7 +145,14 @@ impl DimensionMeta {
             total: TOTAL.to_string(),
             parent: None,
             additivity: Additivity::All,
+            equals: BTreeMap::new(),
         }
+    }
+
+    /// Declares categories equal to sums of another dimension's categories (see [`Self::equals`]).
+    pub fn with_equals(mut self, equals: BTreeMap<String, (String, Vec<String>)>) -> Self {
+        self.equals = equals;
+        self
     }
 
     /// Declares how the dimension adds up (the default: for every count measure).

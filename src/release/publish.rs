@@ -55,7 +55,7 @@ pub fn write_release(
     let mut table_notes: Vec<String> = protected.protection.notes.clone();
     table_notes.dedup();
     let tables: Vec<OutputTable> =
-        grids.iter().map(|g| output_table(g, protected, &period.label, table_notes.clone())).collect();
+        grids.iter().map(|g| output_table(g, protected, &period.label, &spec.links, table_notes.clone())).collect();
     let mut run = RunFolder::create(&opts.out, "release", &period.label)?;
     if opts.no_audit_record {
         run = run.without_audit_record()?;

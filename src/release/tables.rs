@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::data::TOTAL;
 use super::protect::{Grid, Protected};
 use crate::measures::wilson::wilson_interval;
-use super::spec::TableSpec;
+use super::spec::{LinkSpec, TableSpec};
 use crate::measures::flows::month_additive_measures;
 use crate::measures::period::Period;
 use crate::output::{Additivity, DimensionMeta, GeographyLevel, Marker, OutputTable, TidyRow};
@@ -64,7 +64,7 @@ pub fn measure_labels(tables: &[OutputTable]) -> BTreeMap<String, String> {
 }
 
 /// Builds the output table of a grid from the run's protection.
-pub fn output_table(grid: &Grid, protected: &Protected, period: &str, notes: Vec<String>) -> OutputTable {
+pub fn output_table(grid: &Grid, protected: &Protected, period: &str, links: &[LinkSpec], notes: Vec<String>) -> OutputTable {
     let t = &grid.table;
     let mut dimensions = Vec::new();
     if t.substance {
@@ -76,7 +76,13 @@ pub fn output_table(grid: &Grid, protected: &Protected, period: &str, notes: Vec
     if !t.dimension.is_empty() {
         let categories: Vec<String> = grid.categories.iter().skip(1).cloned().collect();
         let additivity = checked_against_counts(dimension_additivity(t, &categories, period), grid);
-        dimensions.push(DimensionMeta::new(t.dimension.clone(), categories).with_additivity(additivity));
+        // PHOF groups and the like: a category that counts the people of substance groups.
+        let equals = links
+            .iter()
+            .filter(|l| l.dimension == t.dimension && categories.contains(&l.category))
+            .filter_map(|l| l.equals_substance.as_ref().map(|g| (l.category.clone(), ("substance_group".to_string(), g.clone()))))
+            .collect();
+        dimensions.push(DimensionMeta::new(t.dimension.clone(), categories).with_additivity(additivity).with_equals(equals));
     }
     let mut measures = t.measures.clone();
     for r in &t.rates {
@@ -260,7 +266,7 @@ mod tests {
         categories.extend(months);
         let grid = Grid { table, areas, substances: vec![(TOTAL.into(), None)], categories, counts };
         let protected = protect_release(std::slice::from_ref(&grid), &spec.links, &rules(), &Ledger::new(), &period).unwrap();
-        let output = output_table(&grid, &protected, period_label, vec![]);
+        let output = output_table(&grid, &protected, period_label, &spec.links, vec![]);
         output.validate().unwrap();
         serde_json::to_value(ManifestTable::from_table(&output)).unwrap()
     }

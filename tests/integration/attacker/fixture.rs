@@ -86,7 +86,7 @@ fn t14_months_of_new_presentations_adding_up_to_the_year_give_the_suppressed_mon
     let r = run(&[&t14(dir.path(), month(json!({"additive_measures": ["new_presentations"]})))], &Skip::default());
     assert_eq!((r.suppressed, r.exact, r.narrow, r.in_range), (2, 1, 0, 1), "{r}");
     let found = &r.exact_examples[0];
-    assert_eq!(found.cell, "adult|new_presentations|2024-25|E92000001|month=2024-12", "{r}");
+    assert_eq!(found.cell, "adult|new_presentations|2024-04-01/2025-03-31|E92000001|month=2024-12", "{r}");
     assert_eq!((found.lo, found.hi), (4.0, 4.0), "{r}");
     assert!(found.groups.iter().any(|g| g.contains("month adds up (new_presentations)")), "{r}");
     assert!(r.contradicted.is_empty(), "the months of in_treatment are declared not to add up: {r}");

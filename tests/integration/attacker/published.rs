@@ -59,6 +59,8 @@ pub struct Dimension {
     pub additive: bool,
     /// `additive_measures`: when present, the only measures the dimension adds up for.
     pub additive_measures: Option<Vec<String>>,
+    /// `equals`: category -> (other dimension, the categories it is the sum of).
+    pub equals: BTreeMap<String, (String, Vec<String>)>,
 }
 
 impl Dimension {
@@ -79,6 +81,14 @@ pub struct Table {
     pub population: Option<String>,
     pub dimensions: Vec<Dimension>,
     pub additive_geography: bool,
+}
+
+/// The period a run covers, `start/end` from the manifest: the identity of a cell's period, so
+/// the same days in two products (a release's year and March's year to date) are one period
+/// whatever label each product's CSV gives them. `None` when the manifest has no such block.
+fn manifest_period(m: &Value) -> Option<String> {
+    let (start, end) = (m.pointer("/period/start")?.as_str()?, m.pointer("/period/end")?.as_str()?);
+    Some(format!("{start}/{end}"))
 }
 
 /// One row of a tidy CSV.
@@ -131,6 +141,15 @@ fn dimension(v: &Value, table: &str) -> Result<Dimension, String> {
         parent,
         additive: v.get("additive").and_then(Value::as_bool).unwrap_or(true),
         additive_measures: v.get("additive_measures").map(|m| strings(Some(m))),
+        equals: v
+            .get("equals")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(c, other)| other.as_object()?.iter().next().map(|(d, cats)| (c.clone(), (d.clone(), strings(Some(cats))))))
+                    .collect()
+            })
+            .unwrap_or_default(),
         name,
     })
 }
@@ -157,7 +176,11 @@ pub fn read_run(dir: &Path) -> Result<Run, String> {
             id,
         };
         let index = run.tables.len();
+        let first = run.rows.len();
         read_csv(&dir.join(file), index, &table, &mut run.rows)?;
+        if let Some(span) = manifest_period(&m) {
+            run.rows[first..].iter_mut().for_each(|r| r.period = span.clone());
+        }
         run.tables.push(table);
     }
     Ok(run)

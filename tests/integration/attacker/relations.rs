@@ -9,6 +9,10 @@
 //!   the year's `Total`: that is the over-time relation the contract states.
 //! - per table with `additive_geography: true`: every area shown = sum of the areas shown in the
 //!   same table whose `geography.parent` it is, per measure and coordinates.
+//! - per dimension with `equals` (a release's PHOF group = substance groups): the category's cell
+//!   = sum of the cells with the other dimension's categories in its place (same population,
+//!   measure, period, area and other coordinates), wherever any run shows them. Periods are the
+//!   manifest's `start/end`, so a release's year and March's year to date are one period.
 //!
 //! Not used, on purpose: rates (`_rate`, `_rate_lower`, `_rate_upper` measures: they are ratios,
 //! not sums; their cells are counted apart and not attacked), and any relation between periods
@@ -69,6 +73,8 @@ impl Model {
     pub fn build(runs: &[Run], skip: &Skip) -> Model {
         let mut m = Model::default();
         let mut index: HashMap<String, usize> = HashMap::new();
+        // (cell, group, identities of the cells it is the sum of), resolved once every run is read.
+        let mut sums: Vec<(usize, String, Vec<String>)> = Vec::new();
         for run in runs {
             // cell of every row (None: not a cell or a rate)
             let mut cell_of: Vec<Option<usize>> = Vec::with_capacity(run.rows.len());
@@ -100,6 +106,19 @@ impl Model {
                     m.ids.len() - 1
                 });
                 m.suppressed[i] |= suppressed;
+                for (k, d) in t.dimensions.iter().enumerate() {
+                    let Some((other, parts)) = d.equals.get(&row.coords[k]) else { continue };
+                    let ids = parts
+                        .iter()
+                        .map(|part| {
+                            let mut c: Vec<String> = t.dimensions.iter().zip(&row.coords).enumerate().filter(|(j, (d, c))| *j != k && **c != d.total).map(|(_, (d, c))| format!("{}={c}", d.name)).collect();
+                            c.push(format!("{other}={part}"));
+                            c.sort();
+                            format!("{population}|{}|{}|{}|{}", row.measure, row.period, row.area, c.join(","))
+                        })
+                        .collect();
+                    sums.push((i, format!("{}/{}: {} {} = {other} {}", run.name(), t.id, d.name, row.coords[k], parts.join(" + ")), ids));
+                }
                 if let Some(v) = row.value {
                     match m.value[i] {
                         Some(old) if (old - v).abs() > 1e-9 => m.conflicts.push(format!("{id}: {old} and {v} ({}/{})", run.name(), t.id)),
@@ -110,6 +129,18 @@ impl Model {
             }
             m.dimension_relations(run, &cell_of, skip);
             m.geography_relations(run, &cell_of);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (cell, group, ids) in sums {
+            let parts: Option<Vec<usize>> = ids.iter().map(|id| index.get(id).copied()).collect();
+            // Parts no run shows: nothing to relate the category to.
+            let Some(parts) = parts else { continue };
+            if skip.dimensions.iter().any(|d| group.contains(&format!(": {d} "))) || !seen.insert(cell) {
+                continue;
+            }
+            let mut terms = vec![(cell, 1.0)];
+            terms.extend(parts.into_iter().map(|p| (p, -1.0)));
+            m.relations.push(Relation { group, terms });
         }
         m
     }
