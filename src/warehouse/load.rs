@@ -92,6 +92,8 @@ impl Warehouse {
     /// load run).
     pub fn begin_load(&self) -> Result<LoadState, WarehouseError> {
         self.conn().execute_batch(statement(LOAD, "create_stage")).map_err(self.sql_error("creating the loader's temporary table"))?;
+        // Every statement of a file's apply is prepared once per run.
+        self.conn().set_prepared_statement_cache_capacity(64);
         let layout = |table: &str| -> Result<TableLayout, WarehouseError> {
             let mut stmt = self.conn().prepare(statement(LOAD, "table_columns")).map_err(self.sql_error("reading table columns"))?;
             let rows = stmt.query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql_error("reading table columns"))?;
@@ -340,14 +342,13 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
 }
 
 fn insert_ledger_row(conn: &Connection, r: &SubmissionResult, name: Option<&SubmissionName>) -> duckdb::Result<i64> {
-    let id: i64 = conn.query_row(statement(LOAD, "next_submission_id"), [], |row| row.get(0))?;
+    let id: i64 = conn.prepare_cached(statement(LOAD, "next_submission_id"))?.query_row([], |row| row.get(0))?;
     let (month, start, end) = match name {
         Some(n) => (days(n.month_start()), days(n.period().start), days(n.period().end)),
         None => (DbValue::Null, DbValue::Null, DbValue::Null),
     };
     let pct = |p: Option<f64>| p.map(DbValue::Double).unwrap_or(DbValue::Null);
-    conn.execute(
-        statement(LOAD, "insert_submission"),
+    conn.prepare_cached(statement(LOAD, "insert_submission"))?.execute(
         params![
             id,
             r.file_name,

@@ -22,14 +22,14 @@ use crate::ingest::SubmissionName;
 /// Unless the guard allows it, nothing is removed and the reason is returned when the file
 /// would make more of the agency's episodes in the period disappear than the guard's share.
 pub fn replace_period(conn: &Connection, name: &SubmissionName, submission_id: i64, guard: &ShrinkGuard) -> duckdb::Result<Option<String>> {
-    conn.execute(statement(LOAD, "doomed_episodes"), params![name.agency, days(name.period().start), submission_id])?;
-    let (held, removed): (i64, i64) = conn.query_row(statement(LOAD, "shrink"), [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    conn.prepare_cached(statement(LOAD, "doomed_episodes"))?.execute(params![name.agency, days(name.period().start), submission_id])?;
+    let (held, removed): (i64, i64) = conn.prepare_cached(statement(LOAD, "shrink"))?.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if let Some(reason) = guard.holds(&name.agency, removed as u64, held as u64) {
         conn.execute_batch(statement(LOAD, "clear_stage"))?;
         return Ok(Some(reason));
     }
     for s in ["delete_doomed_interventions", "delete_doomed_tops", "delete_doomed_episodes", "delete_restated_clients"] {
-        conn.execute(statement(LOAD, s), params![name.agency, submission_id])?;
+        conn.prepare_cached(statement(LOAD, s))?.execute(params![name.agency, submission_id])?;
     }
     conn.execute_batch(statement(LOAD, "clear_stage"))?;
     Ok(None)

@@ -56,8 +56,8 @@ pub fn withdraw(conn: &Connection, reach: &Reach, agency: &str, clients: usize, 
         return Err(SelectionError::Unclassified { table: table.clone() });
     }
     let run = |name: &str, with_agency: bool| -> Result<u64, SelectionError> {
-        let sql = statement(LOAD, name);
-        let n = if with_agency { conn.execute(sql, params![agency]) } else { conn.execute(sql, []) };
+        let mut stmt = conn.prepare_cached(statement(LOAD, name)).map_err(sql_err(name))?;
+        let n = if with_agency { stmt.execute(params![agency]) } else { stmt.execute([]) };
         n.map(|n| n as u64).map_err(sql_err(name))
     };
     let mut removed = 0;
@@ -77,7 +77,9 @@ pub fn withdraw(conn: &Connection, reach: &Reach, agency: &str, clients: usize, 
             removed += run(&format!("withdraw_{table}"), true)?;
         }
     }
-    conn.execute(statement(PERSON_ROWS, "record_withdrawal"), params![agency, clients as i64]).map_err(sql_err("record_withdrawal"))?;
+    conn.prepare_cached(statement(PERSON_ROWS, "record_withdrawal"))
+        .and_then(|mut s| s.execute(params![agency, clients as i64]))
+        .map_err(sql_err("record_withdrawal"))?;
     Ok(removed)
 }
 
