@@ -4,9 +4,9 @@
 -- under its new submission id, inside the file's transaction; the statements
 -- below then remove what they replace. Every one of them is limited to the
 -- file's agency, so DuckDB reads only the row groups that hold it.
--- The _doomed table is a TEMP table of the loading connection, created once
--- per load run and emptied after every file: it never reaches the warehouse
--- file.
+-- The _doomed, _withdrawn and _withdrawn_key tables are TEMP tables of the
+-- loading connection, created once per load run and emptied for every file:
+-- they never reach the warehouse file.
 
 -- name: latest_loaded
 -- Each agency's most recent applied submission: (agency, month as days since
@@ -26,6 +26,8 @@ SELECT name, type FROM pragma_table_info(?) ORDER BY cid;
 
 -- name: create_stage
 CREATE OR REPLACE TEMP TABLE _doomed (client_id VARCHAR, episode_id VARCHAR, in_period BOOLEAN, restated BOOLEAN);
+CREATE OR REPLACE TEMP TABLE _withdrawn (client_id VARCHAR NOT NULL);
+CREATE OR REPLACE TEMP TABLE _withdrawn_key (person_key VARCHAR NOT NULL);
 
 -- name: clear_stage
 DELETE FROM _doomed;
@@ -33,7 +35,8 @@ DELETE FROM _doomed;
 -- name: doomed_episodes
 -- Earlier episodes this submission replaces: the agency's episodes in contact
 -- with the reporting period (in_period), episodes the file carries again and
--- every episode of a client whose consent the file withdraws (restated).
+-- every episode of a client whose consent the file withdraws (restated; the
+-- file's withdrawn clients are in _withdrawn).
 -- Parameters: agency, period start, the file's submission id.
 INSERT INTO _doomed
 SELECT client_id, episode_id, in_period, restated
@@ -44,8 +47,7 @@ FROM (
     FROM episode e
     LEFT JOIN (SELECT client_id, episode_id FROM episode WHERE agency = $1 AND submission_id = $3) n
            ON n.client_id = e.client_id AND n.episode_id = e.episode_id
-    LEFT JOIN (SELECT client_id FROM client WHERE agency = $1 AND submission_id = $3 AND NOT consent) w
-           ON w.client_id = e.client_id
+    LEFT JOIN _withdrawn w ON w.client_id = e.client_id
     WHERE e.agency = $1 AND e.submission_id <> $3
 )
 WHERE in_period OR restated;
@@ -75,6 +77,55 @@ WHERE e.agency = $1 AND e.submission_id <> $2 AND e.client_id = d.client_id AND 
 DELETE FROM client c
 WHERE c.agency = $1 AND c.submission_id <> $2
   AND c.client_id IN (SELECT n.client_id FROM client n WHERE n.agency = $1 AND n.submission_id = $2);
+
+-- Consent withdrawal on the load path (src/warehouse/withdraw.rs): the
+-- clients of the file's agency in _withdrawn leave every table. The file's
+-- own rows of those clients were never appended; these statements take what
+-- earlier submissions stored and what `build` derived. Parameter: the agency.
+
+-- name: clear_withdrawn
+DELETE FROM _withdrawn;
+DELETE FROM _withdrawn_key;
+
+-- name: add_withdrawn
+INSERT INTO _withdrawn VALUES (?);
+
+-- name: withdrawn_keys
+-- Person keys of the withdrawn clients' episodes.
+INSERT INTO _withdrawn_key
+SELECT DISTINCT person_key FROM episode
+WHERE agency = $1 AND person_key IS NOT NULL AND client_id IN (SELECT client_id FROM _withdrawn);
+
+-- name: withdrawn_derived_keys
+-- Person keys the last build derived from the withdrawn clients' episodes
+-- (the episodes may be gone already: the replacement ran first).
+INSERT INTO _withdrawn_key
+SELECT DISTINCT person_key FROM treatment_episode
+WHERE agency = $1 AND client_id IN (SELECT client_id FROM _withdrawn)
+EXCEPT SELECT person_key FROM _withdrawn_key;
+
+-- name: withdraw_treatment_episode
+DELETE FROM treatment_episode
+WHERE person_key IN (SELECT person_key FROM _withdrawn_key)
+   OR (agency = $1 AND client_id IN (SELECT client_id FROM _withdrawn));
+
+-- name: withdraw_journey
+DELETE FROM journey WHERE person_key IN (SELECT person_key FROM _withdrawn_key);
+
+-- name: withdraw_person_period
+DELETE FROM person_period WHERE person_key IN (SELECT person_key FROM _withdrawn_key);
+
+-- name: withdraw_top_record
+DELETE FROM top_record WHERE agency = $1 AND client_id IN (SELECT client_id FROM _withdrawn);
+
+-- name: withdraw_intervention
+DELETE FROM intervention WHERE agency = $1 AND client_id IN (SELECT client_id FROM _withdrawn);
+
+-- name: withdraw_episode
+DELETE FROM episode WHERE agency = $1 AND client_id IN (SELECT client_id FROM _withdrawn);
+
+-- name: withdraw_client
+DELETE FROM client WHERE agency = $1 AND client_id IN (SELECT client_id FROM _withdrawn);
 
 -- name: insert_submission
 INSERT INTO submission (submission_id, file_name, file_sha256, agency, month, period_start, period_end,

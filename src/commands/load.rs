@@ -143,7 +143,6 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
         results.push(wh.record_rejection(&display, "", SubmissionName::parse(path).ok().as_ref(), reason)?);
         progress.inc(1);
     }
-    let mut withdrawals = false;
     // Validation (parallel, CPU) of the next batch overlaps the warehouse writes of this one;
     // files are still applied one by one in order, each in its own transaction.
     std::thread::scope(|scope| -> Result<()> {
@@ -160,11 +159,7 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
             for (file, outcome) in batch.iter().zip(validated) {
                 let display = file.display().to_string();
                 let result = match outcome {
-                    Validation::Ok(sha, v) => {
-                        let applied = wh.apply_submission(&mut state, &display, &sha, &v, timings);
-                        withdrawals |= v.records.withdrawals() > 0 && applied.as_ref().is_ok_and(|r| r.outcome == Outcome::Loaded);
-                        applied
-                    }
+                    Validation::Ok(sha, v) => wh.apply_submission(&mut state, &display, &sha, &v, timings),
                     Validation::Rejected(sha, name, reason) => wh.record_rejection(&display, &sha, name.as_ref(), &reason),
                 }
                 .with_context(|| format!("loading {display}; files before it are loaded, this one changed nothing"))?;
@@ -176,8 +171,9 @@ pub fn load(args: &LoadArgs, progress: &Progress) -> Result<LoadSummary> {
     })?;
     let checkpoint = std::time::Instant::now();
     wh.run_statement("end_run")?;
-    if withdrawals {
-        // Consent withdrawn: rewrite the file so no byte of the removed records remains.
+    if state.withdrew_stored {
+        // Consent withdrawn from stored records: rewrite the file so no byte of them remains.
+        // (The withdrawn rows of the run's own files were never written.)
         progress.set_message("removing withdrawn records from the file");
         wh.compact().context("rewriting the warehouse after consent withdrawals")?;
     }

@@ -77,4 +77,4 @@ pub fn remove(conn: &Connection, selection: &Selection) -> Result<Removed, Selec
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

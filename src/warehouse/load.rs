@@ -7,17 +7,22 @@
 //! agency's latest applied submission: not applied, so newer data are never
 //! overwritten by older), `rejected` (a whole-file rule failed).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use duckdb::types::Value as DbValue;
 use duckdb::{params, Connection};
 
+use super::replace::replace_period;
+pub use super::replace::ShrinkGuard;
 use super::sql::{statement, LOAD};
 use super::stage::{arrow_type, Constant, TableLayout};
+use super::withdraw::{self, Reach};
 use super::{Warehouse, WarehouseError};
 use crate::ingest::timings::{Phase, Timings};
 use crate::ingest::{Agencies, MessageSummary, SubmissionName, ValidatedFile};
+use polars::prelude::{BooleanChunked, DataFrame};
 
 /// What happened to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +62,7 @@ pub struct SubmissionResult {
     pub messages: Vec<MessageSummary>,
 }
 
-fn days(d: NaiveDate) -> DbValue {
+pub(super) fn days(d: NaiveDate) -> DbValue {
     DbValue::Date32((d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32)
 }
 
@@ -73,6 +78,11 @@ pub struct LoadState {
     top: TableLayout,
     latest: HashMap<String, (i32, String)>,
     with_records: HashSet<String>,
+    /// The tables a consent withdrawal reaches.
+    reach: Reach,
+    /// Whether a consent withdrawal of the run removed rows the warehouse had stored (then the
+    /// file is rewritten at the end of the run, so no byte of them remains).
+    pub withdrew_stored: bool,
     /// When a resubmission that removes many episodes is held.
     pub shrink: ShrinkGuard,
 }
@@ -82,6 +92,8 @@ impl Warehouse {
     /// load run).
     pub fn begin_load(&self) -> Result<LoadState, WarehouseError> {
         self.conn().execute_batch(statement(LOAD, "create_stage")).map_err(self.sql_error("creating the loader's temporary table"))?;
+        // Every statement of a file's apply is prepared once per run.
+        self.conn().set_prepared_statement_cache_capacity(64);
         let layout = |table: &str| -> Result<TableLayout, WarehouseError> {
             let mut stmt = self.conn().prepare(statement(LOAD, "table_columns")).map_err(self.sql_error("reading table columns"))?;
             let rows = stmt.query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(self.sql_error("reading table columns"))?;
@@ -117,6 +129,8 @@ impl Warehouse {
             top: layout("top_record")?,
             latest,
             with_records,
+            reach: Reach::read(self.conn()).map_err(|e| WarehouseError::Open { path: self.path().to_path_buf(), reason: e.to_string() })?,
+            withdrew_stored: false,
             shrink: ShrinkGuard::default(),
         })
     }
@@ -217,19 +231,27 @@ impl Warehouse {
             _ => {}
         }
         let mut staged = std::time::Duration::ZERO;
+        let mut withdrew_stored = false;
         let tx = self.conn_mut().transaction().map_err(ctx("starting a transaction".into()))?;
         result.submission_id = insert_ledger_row(&tx, &result, Some(name)).map_err(ctx(format!("recording {file_name}")))?;
         insert_messages(&tx, result.submission_id, &file.messages).map_err(ctx(format!("recording messages of {file_name}")))?;
         if result.outcome == Outcome::Loaded {
+            // The file's withdrawn clients are staged for the replacement and the withdrawal, and
+            // their rows are left out of the batches: they would be removed in this transaction.
+            let withdrawn = withdrawn_clients(&file.records).map_err(|reason| WarehouseError::Open { path: path.clone(), reason: format!("reading the withdrawals of {file_name}: {reason}") })?;
+            let ids: Vec<&str> = withdrawn.iter().map(String::as_str).collect();
+            let withdrawing = |e: super::selection::SelectionError| WarehouseError::Open { path: path.clone(), reason: format!("withdrawing consent ({file_name}): {e}") };
+            withdraw::stage(&tx, &ids).map_err(withdrawing)?;
             let stage_started = std::time::Instant::now();
-            let batches = state.batches(file, result.submission_id).map_err(|reason| WarehouseError::Open { path: path.clone(), reason: format!("staging {file_name}: {reason}") })?;
+            let batches = state.batches(file, result.submission_id, &ids).map_err(|reason| WarehouseError::Open { path: path.clone(), reason: format!("staging {file_name}: {reason}") })?;
             staged = stage_started.elapsed();
             for (table, batch) in batches {
                 let mut app = tx.appender(table).map_err(ctx(format!("appending to {table}")))?;
                 app.append_record_batch(batch).map_err(ctx(format!("appending {file_name} to {table}")))?;
                 app.flush().map_err(ctx(format!("appending {file_name} to {table}")))?;
             }
-            if state.with_records.contains(&name.agency) {
+            let stored = state.with_records.contains(&name.agency);
+            if stored {
                 let held = replace_period(&tx, name, result.submission_id, &state.shrink).map_err(ctx(format!("replacing the records {file_name} restates")))?;
                 if let Some(reason) = held {
                     drop(tx); // rolls the file back; it is recorded as rejected instead
@@ -244,15 +266,14 @@ impl Warehouse {
                 }
             }
             // Consent withdrawal reaches every table, derived ones included, in this transaction.
-            let withdrawn = withdrawn_clients(&file.records).map_err(|reason| WarehouseError::Open { path: path.clone(), reason: format!("reading the withdrawals of {file_name}: {reason}") })?;
-            if !withdrawn.is_empty() {
-                let ids: Vec<&str> = withdrawn.iter().map(String::as_str).collect();
-                super::erase::withdraw_consent(&tx, &name.agency, &ids)
-                    .map_err(|e| WarehouseError::Open { path: path.clone(), reason: format!("withdrawing consent ({file_name}): {e}") })?;
+            if !ids.is_empty() {
+                let removed = withdraw::withdraw(&tx, &state.reach, &name.agency, ids.len(), stored).map_err(withdrawing)?;
+                withdrew_stored = stored || removed > 0;
             }
         }
         crash_point();
         tx.commit().map_err(ctx(format!("committing {file_name}")))?;
+        state.withdrew_stored |= withdrew_stored;
         if result.outcome == Outcome::Loaded {
             state.latest.insert(name.agency.clone(), (this_month, sha256.to_string()));
             if file.records.clients.height() > 0 {
@@ -266,17 +287,32 @@ impl Warehouse {
 }
 
 impl LoadState {
-    /// The file's records as record batches of the warehouse tables.
-    fn batches(&self, file: &ValidatedFile, submission_id: i64) -> Result<Vec<(&'static str, duckdb::arrow::record_batch::RecordBatch)>, String> {
+    /// The file's records as record batches of the warehouse tables, without the rows of the
+    /// `withdrawn` clients.
+    fn batches(&self, file: &ValidatedFile, submission_id: i64, withdrawn: &[&str]) -> Result<Vec<(&'static str, duckdb::arrow::record_batch::RecordBatch)>, String> {
         let constants = [("agency", Constant::Text(&file.name.agency)), ("submission_id", Constant::Int(submission_id))];
         let r = &file.records;
+        let withdrawn: HashSet<&str> = withdrawn.iter().copied().collect();
         Ok(vec![
-            ("client", self.client.batch(&r.clients, &constants)?),
-            ("episode", self.episode.batch(&r.episodes, &constants)?),
-            ("intervention", self.intervention.batch(&r.interventions, &constants)?),
-            ("top_record", self.top.batch(&r.tops, &constants)?),
+            ("client", self.client.batch(&*without(&r.clients, &withdrawn)?, &constants)?),
+            ("episode", self.episode.batch(&*without(&r.episodes, &withdrawn)?, &constants)?),
+            ("intervention", self.intervention.batch(&*without(&r.interventions, &withdrawn)?, &constants)?),
+            ("top_record", self.top.batch(&*without(&r.tops, &withdrawn)?, &constants)?),
         ])
     }
+}
+
+/// `frame` without the rows of the clients in `withdrawn`.
+fn without<'f>(frame: &'f DataFrame, withdrawn: &HashSet<&str>) -> Result<Cow<'f, DataFrame>, String> {
+    if withdrawn.is_empty() || frame.height() == 0 {
+        return Ok(Cow::Borrowed(frame));
+    }
+    let ids = frame.column("client_id").and_then(|c| c.str()).map_err(|e| e.to_string())?;
+    let keep: BooleanChunked = ids.iter().map(|id| Some(!id.is_some_and(|id| withdrawn.contains(id)))).collect();
+    if keep.all() {
+        return Ok(Cow::Borrowed(frame));
+    }
+    frame.filter(&keep).map(Cow::Owned).map_err(|e| e.to_string())
 }
 
 /// The clients whose consent the file withdraws (`consent` false).
@@ -306,14 +342,13 @@ fn days_since_epoch(d: NaiveDate) -> i32 {
 }
 
 fn insert_ledger_row(conn: &Connection, r: &SubmissionResult, name: Option<&SubmissionName>) -> duckdb::Result<i64> {
-    let id: i64 = conn.query_row(statement(LOAD, "next_submission_id"), [], |row| row.get(0))?;
+    let id: i64 = conn.prepare_cached(statement(LOAD, "next_submission_id"))?.query_row([], |row| row.get(0))?;
     let (month, start, end) = match name {
         Some(n) => (days(n.month_start()), days(n.period().start), days(n.period().end)),
         None => (DbValue::Null, DbValue::Null, DbValue::Null),
     };
     let pct = |p: Option<f64>| p.map(DbValue::Double).unwrap_or(DbValue::Null);
-    conn.execute(
-        statement(LOAD, "insert_submission"),
+    conn.prepare_cached(statement(LOAD, "insert_submission"))?.execute(
         params![
             id,
             r.file_name,
@@ -345,73 +380,4 @@ fn insert_messages(conn: &Connection, submission_id: i64, messages: &[MessageSum
         app.append_row(params![submission_id, m.severity.as_str(), m.code, m.field, m.message, m.row_count as i64, examples])?;
     }
     app.flush()
-}
-
-/// Removes what the file (already appended under `submission_id`) replaces: the agency's
-/// episodes in contact with the reporting period, the episodes it carries again and every
-/// episode of a client whose consent it withdraws, with their interventions and TOPs, and the
-/// earlier rows of the clients it restates. Every statement is limited to the agency.
-///
-/// Unless the guard allows it, nothing is removed and the reason is returned when the file
-/// would make more of the agency's episodes in the period disappear than the guard's share.
-fn replace_period(conn: &Connection, name: &SubmissionName, submission_id: i64, guard: &ShrinkGuard) -> duckdb::Result<Option<String>> {
-    conn.execute(statement(LOAD, "doomed_episodes"), params![name.agency, days(name.period().start), submission_id])?;
-    let (held, removed): (i64, i64) = conn.query_row(statement(LOAD, "shrink"), [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if let Some(reason) = guard.holds(&name.agency, removed as u64, held as u64) {
-        conn.execute_batch(statement(LOAD, "clear_stage"))?;
-        return Ok(Some(reason));
-    }
-    for s in ["delete_doomed_interventions", "delete_doomed_tops", "delete_doomed_episodes", "delete_restated_clients"] {
-        conn.execute(statement(LOAD, s), params![name.agency, submission_id])?;
-    }
-    conn.execute_batch(statement(LOAD, "clear_stage"))?;
-    Ok(None)
-}
-
-/// When a resubmission is held instead of applied: when it would remove more than `max_share`
-/// of the episodes the warehouse holds for the agency in its reporting period (neither
-/// carried again nor withdrawn), unless the agency is in `allowed` (`--allow-shrink`). A
-/// provider's broken export never erases a year of records without a word.
-#[derive(Debug, Clone)]
-pub struct ShrinkGuard {
-    pub max_share: f64,
-    pub allowed: HashSet<String>,
-}
-
-impl Default for ShrinkGuard {
-    fn default() -> Self {
-        ShrinkGuard { max_share: 0.5, allowed: HashSet::new() }
-    }
-}
-
-impl ShrinkGuard {
-    /// The reason to hold a file that would remove `removed` of `held` episodes, if it is held.
-    pub fn holds(&self, agency: &str, removed: u64, held: u64) -> Option<String> {
-        if removed == 0 || removed as f64 <= self.max_share * held as f64 || self.allowed.contains(agency) {
-            return None;
-        }
-        Some(format!(
-            "held: it would remove {removed} of the {held} episodes the warehouse holds for {agency} in its reporting period \
-             (more than {:.0}%), not carried in the file and not withdrawn; if the provider really deleted them, \
-             load it again with --allow-shrink {agency}",
-            100.0 * self.max_share
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_guard_holds_large_shrinks_unless_allowed() {
-        let g = ShrinkGuard::default();
-        assert_eq!(g.holds("N0001", 0, 10), None);
-        assert_eq!(g.holds("N0001", 5, 10), None, "half is allowed");
-        let reason = g.holds("N0001", 6, 10).unwrap();
-        assert!(reason.contains("remove 6 of the 10") && reason.contains("--allow-shrink N0001"), "{reason}");
-        assert!(g.holds("N0001", 1, 1).is_some(), "all of them");
-        let allowed = ShrinkGuard { allowed: ["N0001".to_string()].into(), ..ShrinkGuard::default() };
-        assert_eq!(allowed.holds("N0001", 10, 10), None);
-    }
 }

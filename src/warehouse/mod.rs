@@ -8,9 +8,11 @@ pub mod access_log;
 pub mod erase;
 pub mod key;
 pub mod load;
+pub mod replace;
 pub mod selection;
 pub mod sql;
 pub mod stage;
+pub mod withdraw;
 
 use std::path::{Path, PathBuf};
 

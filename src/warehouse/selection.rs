@@ -150,12 +150,13 @@ impl Staged<'_> {
     }
 }
 
-fn is_classified(table: &str) -> bool {
+/// Whether `table` is in one of the three lists.
+pub(crate) fn is_classified(table: &str) -> bool {
     RECORD_TABLES.contains(&table) || DERIVED_TABLES.contains(&table) || NO_PERSON_DATA.contains(&table)
 }
 
 /// The warehouse's own tables (not the connection's temporary ones).
-fn warehouse_tables(conn: &Connection) -> Result<Vec<String>, SelectionError> {
+pub(crate) fn warehouse_tables(conn: &Connection) -> Result<Vec<String>, SelectionError> {
     let sql = "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary ORDER BY 1";
     let mut stmt = conn.prepare(sql).map_err(sql_err("listing tables"))?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql_err("listing tables"))?;

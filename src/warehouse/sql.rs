@@ -32,7 +32,9 @@ mod tests {
             "latest_loaded", "agencies_with_records", "shrink", "table_columns", "create_stage", "doomed_episodes", "delete_doomed_interventions",
             "delete_doomed_tops", "delete_doomed_episodes", "delete_restated_clients", "clear_stage",
             "insert_submission", "insert_message", "next_submission_id", "delete_agency", "insert_agency",
-            "key_fingerprint", "set_key_fingerprint", "begin_run", "end_run",
+            "key_fingerprint", "set_key_fingerprint", "begin_run", "end_run", "clear_withdrawn", "add_withdrawn",
+            "withdrawn_keys", "withdrawn_derived_keys", "withdraw_treatment_episode", "withdraw_journey", "withdraw_person_period",
+            "withdraw_top_record", "withdraw_intervention", "withdraw_episode", "withdraw_client",
         ] {
             let s = try_statement(LOAD, name).unwrap_or_else(|| panic!("{name}"));
             assert!(!s.is_empty() && !s.contains("-- name:"), "{name}");
