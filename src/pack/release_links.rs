@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 
+use super::cells::MEASURES;
 use super::protect::{canonical_ytd_key, PackGrid, SERIES};
 use crate::release::spec::LinkSpec;
 use crate::sdc::{CellId, CellKind, Ledger, ProblemBuilder};
@@ -20,24 +21,17 @@ use crate::sdc::{CellId, CellKind, Ledger, ProblemBuilder};
 pub const TABLE: &str = "release-category-sums";
 
 /// Adds, for every measure, area and multi-group category link, the release's sum cell that the
-/// ledger holds, with `sum = parts`; returns how many were added.
+/// ledger holds, with `sum = parts`.
 pub fn add_release_sums(
     builder: &mut ProblemBuilder,
     grid: &PackGrid,
     links: &[LinkSpec],
     ledger: &Ledger,
     cells: &HashMap<(String, String, String), CellId>,
-) -> Result<usize> {
-    let mut added = 0;
-    let measures: Vec<&str> = {
-        let mut m: Vec<&str> = cells.keys().map(|(m, _, _)| m.as_str()).collect();
-        m.sort_unstable();
-        m.dedup();
-        m
-    };
+) -> Result<()> {
     for link in links {
         let Some(groups) = link.equals_substance.as_ref().filter(|g| g.len() > 1) else { continue };
-        for &measure in &measures {
+        for measure in MEASURES {
             for area in &grid.areas {
                 let parts: Option<Vec<CellId>> =
                     groups.iter().map(|g| cells.get(&(measure.to_string(), area.code.clone(), g.clone())).copied()).collect();
@@ -53,11 +47,10 @@ pub fn add_release_sums(
                 let mut terms = vec![(id, 1)];
                 terms.extend(parts.into_iter().map(|p| (p, -1)));
                 builder.add_relation(terms).context("linking a release category to its substance groups")?;
-                added += 1;
             }
         }
     }
-    Ok(added)
+    Ok(())
 }
 
 #[cfg(test)]
