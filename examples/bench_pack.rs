@@ -77,13 +77,13 @@ fn main() -> Result<()> {
     }
     let rules = RuleSet::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/suppression-rules/official.toml")))?;
     let t = Instant::now();
-    let feb_grid = PackGrid { areas: area_list.clone(), substances: substances.clone(), now: aggregate(&feb, &area_list, &substances, "2025-02"), previous: None, providers: vec![], provider_counts: Default::default(), months: vec![], trend: Default::default() };
+    let feb_grid = PackGrid { areas: area_list.clone(), substances: substances.clone(), now: aggregate(&feb, &area_list, &substances, "2025-02"), previous: None, year_end: None, providers: vec![], provider_counts: Default::default(), months: vec![], trend: Default::default() };
     let mut ledger = Ledger::new();
     let first = protect_packs(&feb_grid, &rules, &ledger)?;
     ledger.record_publication(&first.problem, &first.protection);
     println!("month 1: {} cells, {} primary, {} secondary, {:.2} s", first.problem.cells.len(), first.protection.counts.primary, first.protection.counts.secondary, t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let mar_grid = PackGrid { areas: area_list.clone(), substances: substances.clone(), now: aggregate(&mar, &area_list, &substances, "2025-03"), previous: Some(feb_grid.now.clone()), providers: vec![], provider_counts: Default::default(), months: vec![], trend: Default::default() };
+    let mar_grid = PackGrid { areas: area_list.clone(), substances: substances.clone(), now: aggregate(&mar, &area_list, &substances, "2025-03"), previous: Some(feb_grid.now.clone()), year_end: None, providers: vec![], provider_counts: Default::default(), months: vec![], trend: Default::default() };
     let second = protect_packs(&mar_grid, &rules, &ledger)?;
     println!("month 2 (with the ledger of month 1): {} cells, {} primary, {} secondary, {:.2} s", second.problem.cells.len(), second.protection.counts.primary, second.protection.counts.secondary, t.elapsed().as_secs_f64());
     let t = Instant::now();

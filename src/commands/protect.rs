@@ -249,7 +249,8 @@ pub fn run(args: &ProtectArgs) -> anyhow::Result<()> {
         };
         for (id, status) in protection.statuses.iter().enumerate() {
             let CellStatus::Suppressed { reason } = status else { continue };
-            let reason = SuppressionReason::of(reason, |p| Some(coordinates(p)));
+            // A cell the engine joined from the ledger (an increment) has no coordinates here.
+            let reason = SuppressionReason::of(reason, |p| (p < problem.cells.len()).then(|| coordinates(p)));
             // An unbounded upper end (nothing published above the cell) is written as f64::MAX.
             let interval = protection.intervals[id].map_or([0.0, f64::MAX], |i| [i.low.max(0.0), if i.high.is_finite() { i.high } else { f64::MAX }]);
             record.suppressed.push(SuppressedCell { cell: coordinates(id), reason, audit_interval: interval });

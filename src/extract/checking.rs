@@ -70,11 +70,11 @@ pub fn rules_applied(rules: &RuleSet) -> Vec<String> {
     out
 }
 
-fn describe(who: &[CellId], problem: &Problem) -> String {
+fn describe(who: &[CellId], problem: &Problem, protection: &Protection) -> String {
     if who.is_empty() {
         return "suppressed as in an earlier publication (release, pack or extract) of the same cell".into();
     }
-    let keys: Vec<String> = who.iter().map(|&id| problem.cells[id].key.to_string()).collect();
+    let keys: Vec<String> = who.iter().map(|&id| protection.key_of(problem, id).to_string()).collect();
     format!("complement protecting {}", keys.join("; "))
 }
 
@@ -84,7 +84,7 @@ pub fn report(o: &ExtractOptions, rules: &RuleSet, table: &OutputTable, problem:
     for (row, &id) in table.rows.iter().zip(ids) {
         let (kind, why) = match &protection.statuses[id] {
             CellStatus::Suppressed { reason: Reason::Primary { rule } } => ("primary", rule.describe()),
-            CellStatus::Suppressed { reason: Reason::Secondary { protects } } => ("secondary", describe(protects, problem)),
+            CellStatus::Suppressed { reason: Reason::Secondary { protects } } => ("secondary", describe(protects, problem, protection)),
             _ => continue,
         };
         let coords = CellCoordinates::of_row(table, row);

@@ -65,6 +65,11 @@ fn extract_areas(geography: &Geography, r: &Request) -> Result<Vec<Area>> {
             if level == "la" && top == ENGLAND_CODE {
                 // England > regions > LAs (and "LA unknown", whose parent is England).
                 out.extend(all.iter().filter(|a| a.level == "region" || a.level == "la").cloned());
+            } else if level == "region" && top == ENGLAND_CODE {
+                // England's regions do not add up to England without "LA unknown" (people with no
+                // English LA), whose parent is England itself: it is shown beside them.
+                let beside_regions = |a: &Area| a.level == "region" || (a.level == "la" && a.parent.as_deref() == Some(ENGLAND_CODE));
+                out.extend(all.iter().filter(|a| beside_regions(a)).cloned());
             } else {
                 out.extend(all.iter().filter(|a| inside(a) && a.code != top).map(|a| Area { parent: Some(top.clone()), ..a.clone() }));
             }

@@ -93,11 +93,27 @@ pub fn month_grid(wh: &Warehouse, period: &Period, geography: &Geography) -> Res
         substances,
         now: cells::read_ytd(wh, &period.label)?,
         previous,
+        year_end: None,
         providers: cells::agencies(wh)?.into_iter().map(|(code, _)| code).collect(),
         provider_counts: cells::read_provider_ytd(wh, &period.label)?,
         months: period.trend_months(),
         trend: cells::read_trend(wh, &period.label)?,
     })
+}
+
+/// The year to date of the financial year's last month, when `period` ends before it and the
+/// ledger holds cells over that whole year (a release published first): the packs must then
+/// be protected against the release's year as well ([`release_links::add_year_end_sums`]).
+fn year_end_after_release(wh: &Warehouse, period: &Period, ledger: &Ledger) -> Result<Option<cells::YtdCounts>> {
+    use chrono::Datelike;
+    let year = if period.end.month() >= 4 { period.end.year() + 1 } else { period.end.year() };
+    let Some(end) = chrono::NaiveDate::from_ymd_opt(year, 3, 31) else { return Ok(None) };
+    if period.end >= end || !ledger.entries().any(|e| e.key.period.is_some_and(|s| s.start == period.start && s.end == end)) {
+        return Ok(None);
+    }
+    let label = format!("{year}-03");
+    ensure_built(wh, &Period::parse(&label)?)?;
+    Ok(Some(cells::read_ytd(wh, &label)?))
 }
 
 /// Reads, protects (with last month from the ledger) and writes the packs.
@@ -122,10 +138,11 @@ pub fn pack(opts: &PackOptions, progress: &Progress) -> Result<PackSummary> {
     let wh = Warehouse::open(&opts.warehouse)?;
     progress.set_length(4);
     progress.set_message("reading the cube");
-    let grid = month_grid(&wh, &period, &geography)?;
+    let mut grid = month_grid(&wh, &period, &geography)?;
+    let mut ledger = Ledger::load_or_new(&opts.ledger)?;
+    grid.year_end = year_end_after_release(&wh, &period, &ledger)?;
     progress.inc(1);
     progress.set_message("disclosure control");
-    let mut ledger = Ledger::load_or_new(&opts.ledger)?;
     let protected = protect::protect_packs(&grid, &rules, &ledger)?;
     progress.inc(1);
     progress.set_message("writing");

@@ -38,6 +38,9 @@ pub struct PackGrid {
     pub now: YtdCounts,
     /// Last month's year to date (absent in April, when the year starts again).
     pub previous: Option<YtdCounts>,
+    /// The year's last month's year to date (the release's year), read when the packs of an
+    /// earlier month follow a release of the same year in the ledger.
+    pub year_end: Option<YtdCounts>,
     /// Every agency's year-to-date counts, (measure, agency) -> value: cells of their own (an
     /// agency's people do not add up to an area), shown in packs and provider reports.
     pub providers: Vec<String>,
@@ -189,6 +192,9 @@ pub fn protect_packs(grid: &PackGrid, rules: &RuleSet, ledger: &Ledger) -> Resul
         add_previous_month(&mut builder, grid, previous, ledger, &cells)?;
     }
     super::release_links::add_release_sums(&mut builder, grid, release_links(), ledger, &cells)?;
+    if let Some(year_end) = &grid.year_end {
+        super::release_links::add_year_end_sums(&mut builder, grid, year_end, release_links(), ledger, &cells)?;
+    }
     let mut provider_cells = HashMap::new();
     for agency in &grid.providers {
         for m in PROVIDER_MEASURES {
@@ -305,7 +311,7 @@ mod tests {
             }
         }
         let substances = vec![(TOTAL.to_string(), None), ("alcohol only".to_string(), None), ("non-opiate only".to_string(), None)];
-        PackGrid { areas, substances, now, previous, providers: vec![], provider_counts: HashMap::new(), months: vec![], trend: HashMap::new() }
+        PackGrid { areas, substances, now, previous, year_end: None, providers: vec![], provider_counts: HashMap::new(), months: vec![], trend: HashMap::new() }
     }
 
     fn rules() -> RuleSet {

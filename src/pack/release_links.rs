@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 
-use super::cells::MEASURES;
-use super::protect::{canonical_ytd_key, PackGrid, SERIES};
+use super::cells::{YtdCounts, MEASURES};
+use super::protect::{canonical_ytd_key, ytd_key, PackGrid, SERIES};
 use crate::release::spec::LinkSpec;
 use crate::sdc::{CellId, CellKind, Ledger, ProblemBuilder};
 
@@ -53,6 +53,54 @@ pub fn add_release_sums(
     Ok(())
 }
 
+/// Table name of the year's cells joined to an earlier month's packs.
+pub const YEAR_TABLE: &str = "release-year-end-cells";
+
+/// Adds, for packs of a month before the year's last (February, say) published after the
+/// release: the release's sum cells over the *year* that the ledger holds as published, the
+/// year's substance-group parts they sum (internal cells with their true values, `year_end`),
+/// and each part's tie to this month's cell, `year = this month + the months after` (internal,
+/// never negative). A reader of the release and these packs has those relations: the release's
+/// PHOF non-opiate of an LA (7) and February's published non-opiate only (5) bound the year's
+/// non-opiate and alcohol to at most 2. With the year's parts in the problem, that count is
+/// protected here, before March's packs, which show it, have no complement left (issue 17).
+pub fn add_year_end_sums(
+    builder: &mut ProblemBuilder,
+    grid: &PackGrid,
+    year_end: &YtdCounts,
+    links: &[LinkSpec],
+    ledger: &Ledger,
+    cells: &HashMap<(String, String, String), CellId>,
+) -> Result<()> {
+    for link in links {
+        let Some(groups) = link.equals_substance.as_ref().filter(|g| g.len() > 1) else { continue };
+        for measure in MEASURES {
+            for area in &grid.areas {
+                let key = canonical_ytd_key(&year_end.period, measure, &area.code, (&link.dimension, &link.category));
+                let Some(published) = ledger.get(SERIES, &key) else { continue };
+                let sum = builder.add_internal_cell(YEAR_TABLE, key, published, CellKind::Count).context("adding the release's year cell")?;
+                let mut terms = vec![(sum, 1)];
+                for g in groups {
+                    let Some(&now) = cells.get(&(measure.to_string(), area.code.clone(), g.clone())) else { continue };
+                    let (year_key, now_key) = (ytd_key(&year_end.period, measure, &area.code, g), ytd_key(&grid.now.period, measure, &area.code, g));
+                    let value = year_end.get(measure, &area.code, g);
+                    let part = builder.add_internal_cell(YEAR_TABLE, year_key.clone(), value, CellKind::Count).context("adding a year cell")?;
+                    terms.push((part, -1));
+                    let later = value - grid.now.get(measure, &area.code, g);
+                    let (Some(short), Some(long)) = (now_key.period, year_key.period) else { continue };
+                    let Some(increment) = crate::sdc::nested::increment_key(&now_key, &short, &long).filter(|_| later >= 0.0) else { continue };
+                    let increment = builder.add_internal_cell(YEAR_TABLE, increment, later, CellKind::Count).context("adding the months after")?;
+                    builder.add_relation(vec![(part, 1), (now, -1), (increment, -1)]).context("linking the year to this month")?;
+                }
+                if terms.len() == groups.len() + 1 {
+                    builder.add_relation(terms).context("linking a release category to the year's substance groups")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -85,7 +133,7 @@ mod tests {
             }
         }
         let substances = std::iter::once(TOTAL).chain(GROUPS).map(|s| (s.to_string(), None)).collect();
-        PackGrid { areas, substances, now, previous: None, providers: vec![], provider_counts: HashMap::new(), months: vec![], trend: HashMap::new() }
+        PackGrid { areas, substances, now, previous: None, year_end: None, providers: vec![], provider_counts: HashMap::new(), months: vec![], trend: HashMap::new() }
     }
 
     fn rules() -> RuleSet {
@@ -114,4 +162,45 @@ mod tests {
         assert!(after_release.problem.cell_id(&key).is_some(), "the release's cell joins the problem");
         assert!(!differenced(&after_release), "L1's two non-opiate groups are hidden or shown together");
     }
+
+    /// Issue 17 in small: the release published L1's PHOF non-opiate over the year (62); the
+    /// February packs come next. In March L1 gained 2 people with non-opiate and alcohol and
+    /// none with non-opiate only, so February's two groups (30 and 30), both published, would
+    /// bound March's 2 to [0, 2]. Without the release nothing is small; with it, the months
+    /// after February are protected in February's packs.
+    #[test]
+    fn february_after_the_release_protects_the_months_after_it() {
+        let mut feb = grid();
+        let counts = |period: &str, extra: f64| {
+            let mut c = YtdCounts { period: period.into(), values: HashMap::new() };
+            for m in MEASURES {
+                for (la, s) in [("L1", GROUPS[0]), ("L1", GROUPS[1]), ("L1", GROUPS[2]), ("L2", GROUPS[0]), ("L2", GROUPS[1]), ("L2", GROUPS[2])] {
+                    let v = if (la, s) == ("L1", GROUPS[1]) { 30.0 + extra } else { 30.0 };
+                    for a in [la, "R1", ENGLAND_CODE] {
+                        for sub in [s, TOTAL] {
+                            *c.values.entry((m.to_string(), a.to_string(), sub.to_string())).or_insert(0.0) += v;
+                        }
+                    }
+                }
+            }
+            c
+        };
+        feb.now = counts("2025-02", 0.0);
+        let alone = protect_packs(&feb, &rules(), &Ledger::new()).unwrap();
+        assert_eq!(alone.protection.counts.primary + alone.protection.counts.secondary, 0, "nothing small in February alone");
+        let mut ledger = Ledger::new();
+        let key = canonical_ytd_key("2025-03", "in_treatment", "L1", ("phof_group", "non-opiate"));
+        ledger.record(LedgerEntry { series: SERIES.into(), key, value: 62.0 });
+        feb.year_end = Some(counts("2025-03", 2.0));
+        let after = protect_packs(&feb, &rules(), &ledger).unwrap();
+        let hidden = |s: &str| after.cell("in_treatment", "L1", s).unwrap().1.is_suppressed();
+        assert!(hidden(GROUPS[0]) || hidden(GROUPS[1]), "L1's non-opiate groups cannot both be shown");
+        let now_key = crate::pack::protect::ytd_key("2025-02", "in_treatment", "L1", GROUPS[1]);
+        let year_key = crate::pack::protect::ytd_key("2025-03", "in_treatment", "L1", GROUPS[1]);
+        let march = crate::sdc::nested::increment_key(&now_key, &now_key.period.unwrap(), &year_key.period.unwrap()).unwrap();
+        let march = after.problem.cell_id(&march).expect("March's own count is a cell of February's problem");
+        let interval = after.protection.intervals[march].expect("a protected internal cell has an audit interval");
+        assert!(interval.width() >= 3.0 - 1e-6, "{interval:?}");
+    }
 }
+

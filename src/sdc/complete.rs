@@ -69,7 +69,7 @@ pub fn check_declared(problem: &Problem) -> Result<(), SdcError> {
             let table = problem.cells.get(first).and_then(|c| c.tables.first().cloned()).unwrap_or_else(|| problem.series.clone());
             return Err(SdcError::ModelContradicted {
                 table,
-                dimension: "a declared total".into(),
+                dimension: "a relation is".into(),
                 relation: format!("{} does not hold (the true values differ)", describe(problem, &relation.terms)),
             });
         }

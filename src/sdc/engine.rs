@@ -20,7 +20,12 @@ use crate::sdc::secondary::Attack;
 /// measure against the year; year to date against the previous month's and the month) joins it
 /// ([`crate::sdc::complete`]).
 pub fn protect(problem: &Problem, rules: &RuleSet, ledger: &Ledger) -> Result<Protection, SdcError> {
-    let (completed, completion) = crate::sdc::complete::complete(problem)?;
+    let own = problem.cells.len();
+    let joined = match rules.mode {
+        Mode::Suppress => crate::sdc::nested::join(problem, ledger)?,
+        Mode::Round => None,
+    };
+    let (completed, completion) = crate::sdc::complete::complete(joined.as_ref().unwrap_or(problem))?;
     let problem = &completed;
     let n = problem.cells.len();
     let mut known_value: Vec<f64> = problem.cells.iter().map(|c| c.value).collect();
@@ -37,12 +42,23 @@ pub fn protect(problem: &Problem, rules: &RuleSet, ledger: &Ledger) -> Result<Pr
             kept_suppressed[id] = true;
         }
     }
+    // Cells the earlier publications fix through a relation are public already: known, never
+    // complements (a primary cell among them is left to the secondary step, which refuses).
+    if rules.mode == Mode::Suppress && in_ledger.iter().any(|&k| k) {
+        for id in crate::sdc::fixed::fixed_by(problem, &in_ledger) {
+            let cell = &problem.cells[id];
+            if !kept_suppressed[id] && primary_reason(cell, rules).is_none() {
+                in_ledger[id] = true;
+            }
+        }
+    }
     let statuses = match rules.mode {
         Mode::Round => rounded_statuses(problem, rules),
         Mode::Suppress => {
             let (statuses, intervals) = suppressed_statuses(problem, rules, &in_ledger, &kept_suppressed, known_value)?;
             let mut protection = finish(problem, rules, statuses, intervals, Vec::new());
             protection.counts.over_time_relations = completion.over_time;
+            protection.keep_own(own, problem);
             return Ok(protection);
         }
     };
@@ -88,6 +104,7 @@ fn suppressed_statuses(
         candidate: (0..cells.len())
             .map(|i| cells[i].publishable && !unknown[i] && !in_ledger[i] && cells[i].value != 0.0)
             .collect(),
+        releasable: (0..cells.len()).map(|i| cells[i].publishable && !unknown[i] && !in_ledger[i]).collect(),
         unknown,
         known_value,
         width_needed: cells.iter().map(|c| required_width(c, rules)).collect(),
@@ -215,7 +232,7 @@ fn finish(problem: &Problem, rules: &RuleSet, statuses: Vec<CellStatus>, interva
         rates_suppressed: rates.iter().filter(|r| matches!(r, RateStatus::Suppressed { .. })).count(),
     };
     let information_loss = crate::sdc::loss::InformationLoss::measure(problem, &statuses);
-    Protection { statuses, rates, intervals, counts, information_loss, notes }
+    Protection { statuses, rates, intervals, counts, information_loss, notes, joined: Vec::new() }
 }
 
 /// What suppressing each cell as a complement costs: `1 + per_unit * value + per_total_dimension

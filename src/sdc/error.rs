@@ -49,7 +49,7 @@ pub enum SdcError {
     #[error("ledger {file}: {reason}")]
     Ledger { file: PathBuf, reason: String },
     /// A relation the tables declare (a dimension that adds up) does not hold in the data.
-    #[error("table {table}: the {dimension} categories are declared to add up, but in the data {relation}; declare the dimension not additive for this measure (or correct the table)")]
+    #[error("table {table}: {dimension} declared to add up, but in the data {relation}; declare the dimension not additive for this measure (or correct the table)")]
     ModelContradicted { table: String, dimension: String, relation: String },
     /// Secondary suppression ran out of complements: the guarantee cannot be met.
     #[error("cannot protect cell {key}: {reason}")]

@@ -92,6 +92,10 @@ pub struct Protection {
     pub information_loss: crate::sdc::loss::InformationLoss,
     /// Notes the product must print (for example that rounded totals are not additive).
     pub notes: Vec<String>,
+    /// Keys of the internal cells the engine joined to the product's problem (ids from the
+    /// problem's cell count on: earlier publications of a nested period and their increments,
+    /// [`crate::sdc::nested`]); a complement may protect one of them.
+    pub joined: Vec<CellKey>,
 }
 
 /// One line of the restricted audit record.
@@ -109,6 +113,22 @@ pub struct AuditEntry {
 }
 
 impl Protection {
+    /// The key of cell `id`: a cell of `problem`, or one the engine joined to it.
+    pub fn key_of<'a>(&'a self, problem: &'a Problem, id: CellId) -> &'a CellKey {
+        match problem.cells.get(id) {
+            Some(cell) => &cell.key,
+            None => &self.joined[id - problem.cells.len()],
+        }
+    }
+
+    /// Keeps the statuses and intervals of the first `own` cells of the joined `problem` (the
+    /// product's own) and the keys of the cells joined after them.
+    pub(crate) fn keep_own(&mut self, own: usize, problem: &Problem) {
+        self.statuses.truncate(own);
+        self.intervals.truncate(own);
+        self.joined = problem.cells[own.min(problem.cells.len())..].iter().map(|c| c.key.clone()).collect();
+    }
+
     /// The restricted audit record: every suppressed cell with its reason and interval.
     pub fn audit_entries(&self, problem: &Problem) -> Vec<AuditEntry> {
         let mut out = Vec::new();
@@ -121,7 +141,7 @@ impl Protection {
                     ("secondary", "suppressed as in an earlier publication of the series (one status per cell)".to_string(), Vec::new())
                 }
                 Reason::Secondary { protects } => {
-                    let keys: Vec<CellKey> = protects.iter().map(|&p| problem.cells[p].key.clone()).collect();
+                    let keys: Vec<CellKey> = protects.iter().map(|&p| self.key_of(problem, p).clone()).collect();
                     let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
                     ("secondary", format!("complement protecting {}", names.join("; ")), keys)
                 }

@@ -199,7 +199,7 @@ impl ModelBuilder {
                         if !self.holds(&terms) {
                             return Err(SdcError::ModelContradicted {
                                 table: table.id.clone(),
-                                dimension: dim.name.clone(),
+                                dimension: format!("the {} categories are", dim.name),
                                 relation: self.describe(&terms),
                             });
                         }
@@ -233,7 +233,7 @@ impl ModelBuilder {
     /// A relation a product declares between cells of its tables (checked against the data).
     pub fn extra(&mut self, terms: Vec<(CellId, i64)>, what: &str) -> Result<(), SdcError> {
         if !self.holds(&terms) {
-            return Err(SdcError::ModelContradicted { table: what.to_string(), dimension: "link".into(), relation: self.describe(&terms) });
+            return Err(SdcError::ModelContradicted { table: what.to_string(), dimension: "a link between its cells is".into(), relation: self.describe(&terms) });
         }
         self.relation(terms, Origin::Extra);
         Ok(())

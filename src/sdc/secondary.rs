@@ -64,6 +64,9 @@ pub struct Attack<'a> {
     pub ancestry: crate::sdc::overlap::Ancestry,
     /// Cells published by an earlier run (the ledger): known to the attacker from the start.
     pub in_ledger: Vec<bool>,
+    /// Cells this run may publish again after hiding them as complements: publishable cells
+    /// that were neither protected, nor hidden by an earlier publication, nor in the ledger.
+    pub releasable: Vec<bool>,
 }
 
 /// Components up to this many cells are checked and audited exactly (elimination and LP);
@@ -184,7 +187,18 @@ impl<'a> Attack<'a> {
             .or_else(|| self.last_resort_in(self.relations_of[cell].iter().copied()))
             .or_else(|| self.last_resort_in(component_rels.iter().copied()))
             .map(|complement| Request { complement, protects: cell })
+            .or_else(|| self.publish_instead(cell))
             .ok_or_else(|| self.dead_end(cell))
+    }
+
+    /// A complement this run hid that turns out determined, with nothing left to hide next to
+    /// it: its value is the same in every solution the attacker has, so hiding it protects
+    /// nothing and publishing it tells nobody anything new. It is published again (a request
+    /// with the cell as its own complement) instead of hiding zeros around it, which would only
+    /// be pinned in turn (the cascade behind issue 17's dead ends). Callers ask for a
+    /// complement of an unprotected cell only when it is determined.
+    fn publish_instead(&self, cell: CellId) -> Option<Request> {
+        (self.releasable[cell] && !self.protected[cell] && self.unknown[cell]).then_some(Request { complement: cell, protects: cell })
     }
 
     fn echelon(&self, sys: &LocalSystem, drop_col: Option<u32>, cell: CellId) -> Result<Echelon, SdcError> {
@@ -507,6 +521,21 @@ impl<'a> Attack<'a> {
             }
             requests.sort_unstable();
             for req in requests {
+                if req.complement == req.protects {
+                    // Determined and unprotected: published again, and never hidden again.
+                    let c = req.complement;
+                    self.unknown[c] = false;
+                    self.candidate[c] = false;
+                    self.in_ledger[c] = true;
+                    self.protects[c].clear();
+                    // Its component is checked again (other cells in it may be determined too).
+                    for &r in &self.relations_of[c] {
+                        for &(x, _) in &self.problem.relations[r as usize].terms {
+                            dirty[x] |= self.unknown[x];
+                        }
+                    }
+                    continue;
+                }
                 if self.candidate[req.complement] || self.last_resort(req.complement) {
                     self.candidate[req.complement] = false;
                     self.unknown[req.complement] = true;

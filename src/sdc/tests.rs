@@ -309,6 +309,35 @@ fn ledger_stops_a_month_on_month_difference() {
 }
 
 #[test]
+fn a_cell_earlier_publications_fix_is_published_and_never_a_complement() {
+    // T = x + y + z; x = 3 needs a complement and y (6) is the cheapest. But y is the sum of two
+    // months an earlier product published (y = y1 + y2): every reader knows it, so hiding it
+    // would protect nothing. It is published and z carries the protection instead.
+    let def = TableDef { id: "t".into(), measure: "n".into(), dimensions: vec![dim("k", &[("x", None), ("y", None), ("z", None)])] };
+    let mut b = ProblemBuilder::new("s");
+    b.add_table(&def, &aggregate(&def, &inner(&[(&["x"], 3.0), (&["y"], 6.0), (&["z"], 60.0)])).unwrap()).unwrap();
+    let y = b.problem().cell_id(&CellKey::new("n", vec![("k".into(), "y".into())])).unwrap();
+    let mut ledger = Ledger::new();
+    let mut terms = vec![(y, 1)];
+    for (month, v) in [("y1", 2.0), ("y2", 4.0)] {
+        let key = CellKey::new(month, vec![]);
+        terms.push((b.add_internal_cell("months", key.clone(), v, CellKind::Count).unwrap(), -1));
+        ledger.record(LedgerEntry { series: "s".into(), key, value: v });
+    }
+    b.add_relation(terms).unwrap();
+    let problem = b.build();
+    let p = protect(&problem, &official(), &ledger).unwrap();
+    assert!(status_of(&problem, &p, "n", &[("k", "x")]).is_suppressed());
+    assert!(!status_of(&problem, &p, "n", &[("k", "y")]).is_suppressed(), "y is known from the ledger: {:?}", p.statuses);
+    assert!(status_of(&problem, &p, "n", &[("k", "z")]).is_suppressed());
+    // What a reader of both products can work out: x keeps the protection level.
+    let unknown: Vec<bool> =
+        problem.cells.iter().enumerate().map(|(i, c)| p.statuses[i].public_value().is_none() && ledger.get("s", &c.key).is_none()).collect();
+    let x = problem.cell_id(&CellKey::new("n", vec![("k".into(), "x".into())])).unwrap();
+    assert!(global_intervals(&problem, &unknown)[x].unwrap().width() >= 5.0 - 1e-6);
+}
+
+#[test]
 fn rounding_mode_rounds_every_cell_and_says_totals_are_independent() {
     let def = TableDef { id: "t".into(), measure: "n".into(), dimensions: vec![dim("k", &[("a", None), ("b", None), ("c", None)])] };
     let problem = build(&def, &[(&["a"], 3.0), (&["b"], 3.0), (&["c"], 3.0)]);
@@ -353,3 +382,44 @@ fn singleton_pair_under_a_single_child_area_needs_a_third_cell() {
     assert_protected(&problem, &p, &r);
     assert!(status_of(&problem, &p, "n", &[("area", "R0L0"), ("d0", "c1")]).is_suppressed() || status_of(&problem, &p, "n", &[("area", "R0L0")]).is_suppressed());
 }
+
+#[test]
+fn a_complement_that_earlier_publications_pin_is_published_again_not_a_dead_end() {
+    // Z = 3 needs protection in T = X + Y + Z. Earlier products published P = X + Y (11) and X
+    // and Y over a shorter period (5 and 6): with P = 5 + 6 the increments are zero, so X and Y
+    // are pinned whatever is hidden; they protect nothing. They are published (hidden as a
+    // complement, such a cell is published again rather than protected by hiding more) and Z is
+    // protected with T.
+    let def = TableDef { id: "t".into(), measure: "n".into(), dimensions: vec![dim("k", &[("x", None), ("y", None), ("z", None)])] };
+    let mut b = ProblemBuilder::new("s");
+    b.add_table(&def, &aggregate(&def, &inner(&[(&["x"], 5.0), (&["y"], 6.0), (&["z"], 3.0)])).unwrap()).unwrap();
+    let mut ledger = Ledger::new();
+    let mut earlier = |b: &mut ProblemBuilder, name: &str, value: f64| {
+        let key = CellKey::new(name, vec![]);
+        ledger.record(LedgerEntry { series: "s".into(), key: key.clone(), value });
+        b.add_internal_cell("earlier", key, value, CellKind::Count).unwrap()
+    };
+    let (p, xf, yf) = (earlier(&mut b, "p", 11.0), earlier(&mut b, "xf", 5.0), earlier(&mut b, "yf", 6.0));
+    let cell = |b: &ProblemBuilder, k: &str| b.problem().cell_id(&CellKey::new("n", vec![("k".into(), k.into())])).unwrap();
+    let (x, y) = (cell(&b, "x"), cell(&b, "y"));
+    let ix = b.add_internal_cell("increments", CellKey::new("ix", vec![]), 0.0, CellKind::Count).unwrap();
+    let iy = b.add_internal_cell("increments", CellKey::new("iy", vec![]), 0.0, CellKind::Count).unwrap();
+    b.add_relation(vec![(p, 1), (x, -1), (y, -1)]).unwrap();
+    b.add_relation(vec![(x, 1), (xf, -1), (ix, -1)]).unwrap();
+    b.add_relation(vec![(y, 1), (yf, -1), (iy, -1)]).unwrap();
+    let problem = b.build();
+    let out = protect(&problem, &official(), &ledger).unwrap();
+    assert!(status_of(&problem, &out, "n", &[("k", "z")]).is_suppressed());
+    for k in ["x", "y"] {
+        assert!(!status_of(&problem, &out, "n", &[("k", k)]).is_suppressed(), "{k} is pinned: {:?}", out.statuses);
+    }
+    let unknown: Vec<bool> =
+        problem.cells.iter().enumerate().map(|(i, c)| out.statuses[i].public_value().is_none() && ledger.get("s", &c.key).is_none()).collect();
+    let z = cell_id_of(&problem, "z");
+    assert!(global_intervals(&problem, &unknown)[z].unwrap().width() >= 5.0 - 1e-6);
+}
+
+fn cell_id_of(problem: &Problem, k: &str) -> CellId {
+    problem.cell_id(&CellKey::new("n", vec![("k".into(), k.into())])).unwrap()
+}
+

@@ -1,6 +1,7 @@
 //! The attacker on real products of one synthetic universe: `synth`, `load`, `build`, then the
-//! release for 2024-25 and every LA's pack for 2025-03 written into one folder (one publication
-//! ledger), attacked together with the rules they were protected with. Nothing suppressed may
+//! release for 2024-25, every LA's pack for 2025-02 and every LA's pack for 2025-03 written into
+//! one folder (one publication ledger) in that order (a supported order: README), attacked
+//! together with the rules they were protected with. Nothing suppressed may
 //! come out exact, narrower than the protection level, or inside the sensitive range; and what
 //! the manifests declare must agree with the values they publish.
 
@@ -22,6 +23,7 @@ fn rules_path() -> PathBuf {
 struct World {
     _dir: tempfile::TempDir,
     release: PathBuf,
+    february: PathBuf,
     pack: PathBuf,
 }
 
@@ -45,24 +47,31 @@ fn world() -> &'static World {
         let rules = rules_path();
         let (ok, t) = run(&["release", "--period", "2024-25", "--rules", rules.to_str().unwrap(), "--out", "out"]);
         assert!(ok, "{t}");
-        let (ok, t) = run(&["pack", "--month", "2025-03", "--all", "--rules", rules.to_str().unwrap(), "--out", "out"]);
-        assert!(ok, "{t}");
-        World { release: root.join("out/release-2024-25"), pack: root.join("out/pack-2025-03"), _dir: dir }
+        // February after the release: its year to date next to the release's year tells every
+        // reader March's own counts, which it must protect (issue 17); March's packs then find
+        // the year and February published and must not dead-end.
+        for month in ["2025-02", "2025-03"] {
+            let (ok, t) = run(&["pack", "--month", month, "--all", "--rules", rules.to_str().unwrap(), "--out", "out"]);
+            assert!(ok, "pack {month} after the release: {t}");
+        }
+        World { release: root.join("out/release-2024-25"), february: root.join("out/pack-2025-02"), pack: root.join("out/pack-2025-03"), _dir: dir }
     })
 }
 
-/// The release and the packs attacked together, computed once.
+/// The release and both months' packs attacked together, computed once.
 fn report() -> &'static Report {
     static REPORT: OnceLock<Report> = OnceLock::new();
     REPORT.get_or_init(|| {
         let w = world();
-        let r = attack(&[&w.release, &w.pack], &Rules::from_toml(&rules_path()).unwrap(), &Skip::default());
+        let r = attack(&[&w.release, &w.february, &w.pack], &Rules::from_toml(&rules_path()).unwrap(), &Skip::default());
         println!("{r}");
         r
     })
 }
 
-/// Release and March packs of 3,000 people (seed 11): no suppressed cell exact, narrow or shown
+/// Release, February and March packs of 3,000 people (seed 11), published in that order (before
+/// issue 17's fix, March's packs dead-ended: February's had let March's own count of an LA be
+/// worked out from the release's year): no suppressed cell exact, narrow or shown
 /// in the sensitive range. Before manifests said whom tables count and what adds up, 9 t14
 /// `in_treatment` year totals were "exact" by the contract (months declared additive for every
 /// measure); with them, 22,947 cells, 12,259 suppressed, nothing found.
