@@ -14,11 +14,30 @@ use anyhow::{Context, Result};
 
 use super::cells::{YtdCounts, MEASURES};
 use super::protect::{canonical_ytd_key, ytd_key, PackGrid, SERIES};
+use crate::release::data::Area;
 use crate::release::spec::LinkSpec;
 use crate::sdc::{CellId, CellKind, Ledger, ProblemBuilder};
 
 /// Table name of the joined release cells (never rendered; it names them in audit records).
 pub const TABLE: &str = "release-category-sums";
+
+/// Every (link, measure, area) where a multi-group category link of the release sums substance
+/// groups the packs show, with the packs' cells of those groups (in the link's order).
+fn link_sites<'a>(
+    grid: &'a PackGrid,
+    links: &'a [LinkSpec],
+    cells: &'a HashMap<(String, String, String), CellId>,
+) -> impl Iterator<Item = (&'a LinkSpec, &'a [String], &'static str, &'a Area, Vec<CellId>)> + 'a {
+    links.iter().filter_map(|link| link.equals_substance.as_deref().filter(|g| g.len() > 1).map(|groups| (link, groups))).flat_map(move |(link, groups)| {
+        MEASURES.iter().flat_map(move |&measure| {
+            grid.areas.iter().filter_map(move |area| {
+                let parts: Option<Vec<CellId>> =
+                    groups.iter().map(|g| cells.get(&(measure.to_string(), area.code.clone(), g.clone())).copied()).collect();
+                parts.map(|parts| (link, groups, measure, area, parts))
+            })
+        })
+    })
+}
 
 /// Adds, for every measure, area and multi-group category link, the release's sum cell that the
 /// ledger holds, with `sum = parts`.
@@ -29,26 +48,18 @@ pub fn add_release_sums(
     ledger: &Ledger,
     cells: &HashMap<(String, String, String), CellId>,
 ) -> Result<()> {
-    for link in links {
-        let Some(groups) = link.equals_substance.as_ref().filter(|g| g.len() > 1) else { continue };
-        for measure in MEASURES {
-            for area in &grid.areas {
-                let parts: Option<Vec<CellId>> =
-                    groups.iter().map(|g| cells.get(&(measure.to_string(), area.code.clone(), g.clone())).copied()).collect();
-                let Some(parts) = parts else { continue };
-                let key = canonical_ytd_key(&grid.now.period, measure, &area.code, (&link.dimension, &link.category));
-                if ledger.get(SERIES, &key).is_none() && !ledger.is_suppressed(SERIES, &key) {
-                    continue;
-                }
-                let value: f64 = groups.iter().map(|g| grid.now.get(measure, &area.code, g)).sum();
-                let id = builder
-                    .add_earlier_cell(TABLE, key, value, CellKind::Count)
-                    .with_context(|| format!("adding the release's {} {} of {measure} in {}", link.dimension, link.category, area.code))?;
-                let mut terms = vec![(id, 1)];
-                terms.extend(parts.into_iter().map(|p| (p, -1)));
-                builder.add_relation(terms).context("linking a release category to its substance groups")?;
-            }
+    for (link, groups, measure, area, parts) in link_sites(grid, links, cells) {
+        let key = canonical_ytd_key(&grid.now.period, measure, &area.code, (&link.dimension, &link.category));
+        if ledger.get(SERIES, &key).is_none() && !ledger.is_suppressed(SERIES, &key) {
+            continue;
         }
+        let value: f64 = groups.iter().map(|g| grid.now.get(measure, &area.code, g)).sum();
+        let id = builder
+            .add_earlier_cell(TABLE, key, value, CellKind::Count)
+            .with_context(|| format!("adding the release's {} {} of {measure} in {}", link.dimension, link.category, area.code))?;
+        let mut terms = vec![(id, 1)];
+        terms.extend(parts.into_iter().map(|p| (p, -1)));
+        builder.add_relation(terms).context("linking a release category to its substance groups")?;
     }
     Ok(())
 }
@@ -72,31 +83,23 @@ pub fn add_year_end_sums(
     ledger: &Ledger,
     cells: &HashMap<(String, String, String), CellId>,
 ) -> Result<()> {
-    for link in links {
-        let Some(groups) = link.equals_substance.as_ref().filter(|g| g.len() > 1) else { continue };
-        for measure in MEASURES {
-            for area in &grid.areas {
-                let key = canonical_ytd_key(&year_end.period, measure, &area.code, (&link.dimension, &link.category));
-                let Some(published) = ledger.get(SERIES, &key) else { continue };
-                let sum = builder.add_internal_cell(YEAR_TABLE, key, published, CellKind::Count).context("adding the release's year cell")?;
-                let mut terms = vec![(sum, 1)];
-                for g in groups {
-                    let Some(&now) = cells.get(&(measure.to_string(), area.code.clone(), g.clone())) else { continue };
-                    let (year_key, now_key) = (ytd_key(&year_end.period, measure, &area.code, g), ytd_key(&grid.now.period, measure, &area.code, g));
-                    let value = year_end.get(measure, &area.code, g);
-                    let part = builder.add_internal_cell(YEAR_TABLE, year_key.clone(), value, CellKind::Count).context("adding a year cell")?;
-                    terms.push((part, -1));
-                    let later = value - grid.now.get(measure, &area.code, g);
-                    let (Some(short), Some(long)) = (now_key.period, year_key.period) else { continue };
-                    let Some(increment) = crate::sdc::nested::increment_key(&now_key, &short, &long).filter(|_| later >= 0.0) else { continue };
-                    let increment = builder.add_internal_cell(YEAR_TABLE, increment, later, CellKind::Count).context("adding the months after")?;
-                    builder.add_relation(vec![(part, 1), (now, -1), (increment, -1)]).context("linking the year to this month")?;
-                }
-                if terms.len() == groups.len() + 1 {
-                    builder.add_relation(terms).context("linking a release category to the year's substance groups")?;
-                }
-            }
+    for (link, groups, measure, area, parts) in link_sites(grid, links, cells) {
+        let key = canonical_ytd_key(&year_end.period, measure, &area.code, (&link.dimension, &link.category));
+        let Some(published) = ledger.get(SERIES, &key) else { continue };
+        let sum = builder.add_internal_cell(YEAR_TABLE, key, published, CellKind::Count).context("adding the release's year cell")?;
+        let mut terms = vec![(sum, 1)];
+        for (g, now) in groups.iter().zip(parts) {
+            let (year_key, now_key) = (ytd_key(&year_end.period, measure, &area.code, g), ytd_key(&grid.now.period, measure, &area.code, g));
+            let value = year_end.get(measure, &area.code, g);
+            let part = builder.add_internal_cell(YEAR_TABLE, year_key.clone(), value, CellKind::Count).context("adding a year cell")?;
+            terms.push((part, -1));
+            let later = value - grid.now.get(measure, &area.code, g);
+            let (Some(short), Some(long)) = (now_key.period, year_key.period) else { continue };
+            let Some(increment) = crate::sdc::nested::increment_key(&now_key, &short, &long).filter(|_| later >= 0.0) else { continue };
+            let increment = builder.add_internal_cell(YEAR_TABLE, increment, later, CellKind::Count).context("adding the months after")?;
+            builder.add_relation(vec![(part, 1), (now, -1), (increment, -1)]).context("linking the year to this month")?;
         }
+        builder.add_relation(terms).context("linking a release category to the year's substance groups")?;
     }
     Ok(())
 }
@@ -203,4 +206,3 @@ mod tests {
         assert!(interval.width() >= 3.0 - 1e-6, "{interval:?}");
     }
 }
-

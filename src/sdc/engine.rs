@@ -93,6 +93,8 @@ fn suppressed_statuses(
     // Suppressed by an earlier publication of the series: suppressed again (one status per cell).
     let unknown: Vec<bool> =
         (0..cells.len()).map(|i| !in_ledger[i] && (reasons[i].is_some() || !cells[i].publishable || kept_suppressed[i])).collect();
+    // Cells this run may hide as complements (and publish again when hiding them protects nothing).
+    let releasable: Vec<bool> = (0..cells.len()).map(|i| cells[i].publishable && !unknown[i] && !in_ledger[i]).collect();
     let mut attack = Attack {
         problem,
         rules,
@@ -101,10 +103,8 @@ fn suppressed_statuses(
         singleton: cells.iter().map(is_singleton).collect(),
         // Published zeros are never complements: a suppressed zero can be pinned by
         // non-negativity alone, and hiding it protects nothing.
-        candidate: (0..cells.len())
-            .map(|i| cells[i].publishable && !unknown[i] && !in_ledger[i] && cells[i].value != 0.0)
-            .collect(),
-        releasable: (0..cells.len()).map(|i| cells[i].publishable && !unknown[i] && !in_ledger[i]).collect(),
+        candidate: (0..cells.len()).map(|i| releasable[i] && cells[i].value != 0.0).collect(),
+        releasable,
         unknown,
         known_value,
         width_needed: cells.iter().map(|c| required_width(c, rules)).collect(),
